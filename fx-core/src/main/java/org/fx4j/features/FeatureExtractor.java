@@ -1,0 +1,139 @@
+package org.fx4j.features;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fx4j.fx.Graph;
+import org.fx4j.fx.GraphModule;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.Module;
+
+/**
+ * A model truncated to the chosen nodes: torchvision's {@code DualGraphModule}. It keeps the pruned
+ * training and evaluation graphs, runs the one of the current pass's mode, and returns the chosen
+ * features as an {@link NDList} of arrays named after the outputs, in execution order.
+ *
+ * <p>Its children are the source model's modules that some output depends on, under their original
+ * paths, shared with the source model (as torchvision shares them); {@link #stateDict()} has the
+ * source model's keys for them. It starts in the source model's mode; {@link #train()} and {@link
+ * #eval()} switch graphs.
+ */
+public final class FeatureExtractor extends Module {
+
+    private final GraphModule trainModule;
+    private final GraphModule evalModule;
+
+    FeatureExtractor(GraphModule trainModule, GraphModule evalModule, boolean training) {
+        this.trainModule = trainModule;
+        this.evalModule = evalModule;
+        for (GraphModule gm : List.of(trainModule, evalModule)) {
+            for (Pair<String, Block> child : gm.namedChildren()) {
+                if (!hasChild(child.getKey())) {
+                    registerPath(child.getKey(), child.getValue());
+                }
+            }
+            for (Pair<String, Parameter> p : gm.getDirectParameters()) {
+                if (!getDirectParameters().contains(p.getKey())) {
+                    registerParameterPath(p.getKey(), p.getValue());
+                }
+            }
+        }
+        train(training);
+    }
+
+    private boolean hasChild(String path) {
+        for (Pair<String, Block> c : namedChildren()) {
+            if (c.getKey().equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Returns the graph module of a mode.
+     *
+     * @param training true for the training graph
+     * @return the graph module
+     */
+    public GraphModule graphModule(boolean training) {
+        return training ? trainModule : evalModule;
+    }
+
+    /**
+     * Returns the pruned graph of a mode.
+     *
+     * @param training true for the training graph
+     * @return the graph
+     */
+    public Graph graph(boolean training) {
+        return graphModule(training).graph();
+    }
+
+    /**
+     * Returns the output names of a mode, in execution order.
+     *
+     * @param training true for the training graph
+     * @return the names
+     */
+    public List<String> outputNames(boolean training) {
+        return new ArrayList<>(graph(training).outputs().keySet());
+    }
+
+    /**
+     * Returns the output names of the current mode.
+     *
+     * @return the names
+     */
+    public List<String> outputNames() {
+        return outputNames(isTraining());
+    }
+
+    /**
+     * Returns the current mode's graph as readable Java-like code.
+     *
+     * @return the code
+     */
+    public String code() {
+        return graphModule(isTraining()).code();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<String> inputNames() {
+        return graphModule(isTraining()).inputNames();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList forward(ForwardContext ctx, NDList inputs) {
+        return graphModule(ctx.isTraining()).forward(ctx, inputs);
+    }
+
+    /**
+     * Runs the extractor in its current mode and returns the features by name.
+     *
+     * @param inputs the model inputs (for a backbone: one NCHW image batch)
+     * @return output name to array, in execution order; the caller owns (and closes) the arrays
+     */
+    public Map<String, NDArray> extract(NDArray... inputs) {
+        NDList out = forward(new NDList(inputs));
+        Map<String, NDArray> map = new LinkedHashMap<>();
+        for (NDArray a : out) {
+            map.put(a.getName(), a);
+        }
+        return map;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "FeatureExtractor(" + trainModule.className() + ", outputs=" + outputNames() + ")";
+    }
+}

@@ -1,0 +1,377 @@
+package org.fx4j.fx;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fx4j.nn.ForwardContext;
+
+/**
+ * A graph compiled for execution: values live in an array of slots, arguments are pre-resolved to
+ * slot indices, and each instruction knows which slots hold their last use, so intermediates are
+ * closed as soon as nothing needs them. Inputs, parameters and outputs are never closed; a value
+ * that is the same array as another live value (an {@code Identity}'s output, say) is not closed
+ * while that value lives.
+ */
+final class ExecutionPlan {
+
+    private abstract static class Arg {
+        abstract Object resolve(Object[] slots);
+    }
+
+    private static final class Const extends Arg {
+        private final Object value;
+
+        Const(Object value) {
+            this.value = value;
+        }
+
+        @Override
+        Object resolve(Object[] slots) {
+            return value;
+        }
+    }
+
+    private static final class SlotArg extends Arg {
+        private final int slot;
+
+        SlotArg(int slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        Object resolve(Object[] slots) {
+            return slots[slot];
+        }
+    }
+
+    private static final class ContainerArg extends Arg {
+        private final ArgContainer.Kind kind;
+        private final Class<?> componentType;
+        private final Arg[] items;
+
+        ContainerArg(ArgContainer.Kind kind, Class<?> componentType, Arg[] items) {
+            this.kind = kind;
+            this.componentType = componentType;
+            this.items = items;
+        }
+
+        @Override
+        Object resolve(Object[] slots) {
+            switch (kind) {
+                case NDLIST:
+                    NDList list = new NDList(items.length);
+                    for (Arg a : items) {
+                        list.add((NDArray) a.resolve(slots));
+                    }
+                    return list;
+                case ARRAY:
+                    Object array = Array.newInstance(componentType, items.length);
+                    for (int i = 0; i < items.length; i++) {
+                        Array.set(array, i, items[i].resolve(slots));
+                    }
+                    return array;
+                case LIST:
+                default:
+                    List<Object> out = new ArrayList<>(items.length);
+                    for (Arg a : items) {
+                        out.add(a.resolve(slots));
+                    }
+                    return out;
+            }
+        }
+    }
+
+    private static final class Instruction {
+        final Node node;
+        final NodeOp op;
+        final Object callable;
+        final Arg[] args;
+        final int out;
+        int[] release = new int[0];
+
+        Instruction(Node node, Arg[] args, int out) {
+            this.node = node;
+            this.op = node.op();
+            this.callable = node.callable();
+            this.args = args;
+            this.out = out;
+        }
+    }
+
+    private final String className;
+    private final int slotCount;
+    private final int[] inputSlots;
+    private final String[] inputNames;
+    private final Instruction[] instructions;
+    private final String[] outputNames;
+    private final Arg[] outputs;
+    private final boolean[] borrowed;
+    private final int[] borrowedSlots;
+
+    ExecutionPlan(Graph graph, String className) {
+        this.className = className;
+        Map<Node, Integer> slotOf = new IdentityHashMap<>();
+        List<Instruction> program = new ArrayList<>();
+        List<Integer> inputs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            if (n.op() == NodeOp.OUTPUT) {
+                continue;
+            }
+            int slot = slotOf.size();
+            slotOf.put(n, slot);
+            if (n.op() == NodeOp.PLACEHOLDER) {
+                inputs.add(slot);
+                names.add(n.target());
+            } else {
+                Arg[] args = new Arg[n.args().size()];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = compile(n.args().get(i), slotOf);
+                }
+                program.add(new Instruction(n, args, slot));
+            }
+        }
+        this.slotCount = slotOf.size();
+        this.inputSlots = inputs.stream().mapToInt(Integer::intValue).toArray();
+        this.inputNames = names.toArray(new String[0]);
+        this.instructions = program.toArray(new Instruction[0]);
+        Map<String, Object> outs = graph.outputs();
+        this.outputNames = outs.keySet().toArray(new String[0]);
+        this.outputs = new Arg[outputNames.length];
+        int k = 0;
+        for (Object o : outs.values()) {
+            outputs[k++] = compile(o, slotOf);
+        }
+        this.borrowed = new boolean[slotCount];
+        List<Integer> borrowedList = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            if (n.op() == NodeOp.PLACEHOLDER || n.op() == NodeOp.GET_ATTR) {
+                borrowed[slotOf.get(n)] = true;
+                borrowedList.add(slotOf.get(n));
+            }
+        }
+        this.borrowedSlots = borrowedList.stream().mapToInt(Integer::intValue).toArray();
+        planReleases(graph, slotOf);
+    }
+
+    private static Arg compile(Object arg, Map<Node, Integer> slotOf) {
+        if (arg instanceof Node) {
+            Integer slot = slotOf.get(arg);
+            if (slot == null) {
+                throw new IllegalStateException("Node " + arg + " is used before it is defined");
+            }
+            return new SlotArg(slot);
+        }
+        if (arg instanceof ArgContainer) {
+            ArgContainer c = (ArgContainer) arg;
+            Arg[] items = new Arg[c.items().size()];
+            for (int i = 0; i < items.length; i++) {
+                items[i] = compile(c.items().get(i), slotOf);
+            }
+            return new ContainerArg(c.kind(), c.componentType(), items);
+        }
+        return new Const(arg);
+    }
+
+    private void planReleases(Graph graph, Map<Node, Integer> slotOf) {
+        int[] lastUse = new int[slotCount];
+        Arrays.fill(lastUse, -1);
+        boolean[] keep = new boolean[slotCount];
+        for (Node n : graph.nodes()) {
+            if (n.op() == NodeOp.PLACEHOLDER || n.op() == NodeOp.GET_ATTR) {
+                keep[slotOf.get(n)] = true;
+            }
+        }
+        for (Node n : graph.outputNode().inputNodes()) {
+            keep[slotOf.get(n)] = true;
+        }
+        for (int i = 0; i < instructions.length; i++) {
+            Instruction ins = instructions[i];
+            lastUse[ins.out] = i; // a value nobody reads is released right after it is made
+            for (Node in : ins.node.inputNodes()) {
+                lastUse[slotOf.get(in)] = i;
+            }
+        }
+        List<List<Integer>> byInstruction = new ArrayList<>();
+        for (int i = 0; i < instructions.length; i++) {
+            byInstruction.add(new ArrayList<>());
+        }
+        for (int s = 0; s < slotCount; s++) {
+            if (!keep[s] && lastUse[s] >= 0) {
+                byInstruction.get(lastUse[s]).add(s);
+            }
+        }
+        for (int i = 0; i < instructions.length; i++) {
+            instructions[i].release = byInstruction.get(i).stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    int instructionCount() {
+        return instructions.length;
+    }
+
+    List<String> inputNames() {
+        return List.of(inputNames);
+    }
+
+    NDList run(ForwardContext ctx, NDList inputs) {
+        if (inputs.size() != inputSlots.length) {
+            throw new IllegalArgumentException(
+                    className + " takes " + inputSlots.length + " input array(s) " + Arrays.toString(inputNames) + ", got "
+                            + inputs.size());
+        }
+        Object[] slots = new Object[slotCount];
+        for (int i = 0; i < inputSlots.length; i++) {
+            slots[inputSlots[i]] = inputs.get(i);
+        }
+        Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
+        Instruction current = null;
+        try {
+            for (Instruction ins : instructions) {
+                current = ins;
+                slots[ins.out] = execute(ctx, ins, slots, device);
+                for (int r : ins.release) {
+                    release(slots, r);
+                }
+            }
+            current = null;
+            NDList result = new NDList(outputs.length);
+            for (int i = 0; i < outputs.length; i++) {
+                Object v = outputs[i].resolve(slots);
+                addOutput(result, outputNames[i], v, slots, outputs[i] instanceof Const);
+            }
+            return result;
+        } catch (RuntimeException e) {
+            for (int s = 0; s < slotCount; s++) {
+                if (!borrowed[s]) {
+                    release(slots, s);
+                }
+            }
+            if (current == null) {
+                throw e;
+            }
+            throw describe(e, current.node);
+        }
+    }
+
+    private boolean isBorrowed(Object[] slots, NDArray array) {
+        for (int s : borrowedSlots) {
+            if (slots[s] == array) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void addOutput(NDList result, String name, Object value, Object[] slots, boolean constant) {
+        if (value instanceof NDList) {
+            NDList list = (NDList) value;
+            for (int j = 0; j < list.size(); j++) {
+                addOutput(result, name + "." + j, list.get(j), slots, constant);
+            }
+            return;
+        }
+        NDArray array = (NDArray) value;
+        // The caller owns outputs: never hand out (and rename) an input, a parameter, a constant or
+        // the same array twice.
+        if (constant || isBorrowed(slots, array) || containsSame(result, array)) {
+            array = array.duplicate();
+        }
+        array.setName(name);
+        result.add(array);
+    }
+
+    private static boolean containsSame(NDList list, NDArray array) {
+        for (NDArray a : list) {
+            if (a == array) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Object execute(ForwardContext ctx, Instruction ins, Object[] slots, Device device) {
+        Object[] args = new Object[ins.args.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = ins.args[i].resolve(slots);
+        }
+        switch (ins.op) {
+            case CALL_MODULE:
+                NDList in = new NDList(args.length);
+                for (Object a : args) {
+                    in.add((NDArray) a);
+                }
+                NDList out = ctx.call((Block) ins.callable, in);
+                if (ins.node.outputCount() == 1) {
+                    if (out.size() != 1) {
+                        throw new IllegalStateException(
+                                "module returned " + out.size() + " arrays where the trace expected one");
+                    }
+                    return out.get(0);
+                }
+                return out;
+            case CALL_FUNCTION:
+                return ((FxFunction) ins.callable).compute(args);
+            case CALL_METHOD:
+                return ((MethodCall) ins.callable).invoke((NDArray) args[0], Arrays.copyOfRange(args, 1, args.length));
+            case GET_ATTR:
+                return ctx.value((Parameter) ins.callable, device);
+            default:
+                throw new IllegalStateException("Unexpected node " + ins.node);
+        }
+    }
+
+    /** Closes the value in a slot unless another live slot holds the same array. */
+    private static void release(Object[] slots, int slot) {
+        Object v = slots[slot];
+        slots[slot] = null;
+        if (v == null) {
+            return;
+        }
+        if (v instanceof NDList) {
+            for (NDArray a : (NDList) v) {
+                closeUnlessAliased(slots, a);
+            }
+        } else if (v instanceof NDArray) {
+            closeUnlessAliased(slots, (NDArray) v);
+        }
+    }
+
+    private static void closeUnlessAliased(Object[] slots, NDArray array) {
+        for (Object o : slots) {
+            if (o == array) {
+                return;
+            }
+            if (o instanceof NDList) {
+                for (NDArray a : (NDList) o) {
+                    if (a == array) {
+                        return;
+                    }
+                }
+            }
+        }
+        array.close();
+    }
+
+    private RuntimeException describe(RuntimeException e, Node node) {
+        String where = className + " node '" + node.qualifiedName() + "' (" + node.op().fxName() + " " + node.target() + "): ";
+        String msg = where + e.getMessage();
+        RuntimeException wrapped;
+        if (e instanceof IllegalArgumentException) {
+            wrapped = new IllegalArgumentException(msg, e);
+        } else if (e instanceof UnsupportedOperationException) {
+            wrapped = new UnsupportedOperationException(msg, e);
+        } else {
+            wrapped = new IllegalStateException(msg, e);
+        }
+        return wrapped;
+    }
+}

@@ -1,0 +1,99 @@
+package org.fx4j.fx;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.List;
+import java.util.Map;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.Module;
+
+/**
+ * A runnable {@link Graph}: a DJL block whose children are the leaf modules the graph calls, kept
+ * under their original paths ({@code layer1.0.conv1}), so {@link #stateDict()} keys match the
+ * source model's. Modules and parameters no node uses are not kept. Forward runs a precompiled
+ * {@link ExecutionPlan} that closes every intermediate array right after its last use; outputs are
+ * named after the graph's output names.
+ */
+public class GraphModule extends Module {
+
+    private final Graph graph;
+    private final String className;
+    private final ExecutionPlan plan;
+
+    /**
+     * Builds a runnable module from a graph traced from some model.
+     *
+     * @param graph the graph
+     * @param className the class name shown in printed code
+     */
+    public GraphModule(Graph graph, String className) {
+        this.graph = graph;
+        this.className = className;
+        graph.lint();
+        Map<String, Block> modules = graph.modules();
+        for (Map.Entry<String, Block> e : modules.entrySet()) {
+            registerPath(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Parameter> e : graph.attributes().entrySet()) {
+            if (!ownedByKeptModule(e.getKey(), modules)) {
+                registerParameterPath(e.getKey(), e.getValue());
+            }
+        }
+        this.plan = new ExecutionPlan(graph, className);
+    }
+
+    private static boolean ownedByKeptModule(String parameterPath, Map<String, Block> modules) {
+        for (String path : modules.keySet()) {
+            if (parameterPath.startsWith(path + ".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Returns the graph this module runs.
+     *
+     * @return the graph
+     */
+    public Graph graph() {
+        return graph;
+    }
+
+    /**
+     * Returns the graph as readable Java-like code.
+     *
+     * @return the code
+     */
+    public String code() {
+        return graph.code(className);
+    }
+
+    /**
+     * Returns the class name shown in code and errors.
+     *
+     * @return the name
+     */
+    public String className() {
+        return className;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<String> inputNames() {
+        return plan.inputNames();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList forward(ForwardContext ctx, NDList inputs) {
+        return plan.run(ctx, inputs);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return code();
+    }
+}

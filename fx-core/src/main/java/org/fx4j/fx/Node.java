@@ -1,0 +1,139 @@
+package org.fx4j.fx;
+
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One operation of a {@link Graph}, immutable once the graph is built.
+ *
+ * <p>{@link #name()} is unique within a graph and used in printed code; {@link #qualifiedName()}
+ * follows torchvision's {@code NodePathTracer} ({@code layer1.0.relu_2}) and is what users pass as
+ * return nodes. Arguments are other nodes, constants, or lists / arrays / {@link NDList}s of those.
+ */
+public final class Node {
+
+    private final NodeOp op;
+    private final String name;
+    private final String qualifiedName;
+    private final String target;
+    private final List<Object> args;
+    private final Object callable;
+    private final int outputCount;
+
+    Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount) {
+        this.op = op;
+        this.name = name;
+        this.qualifiedName = qualifiedName;
+        this.target = target;
+        this.args = Collections.unmodifiableList(new ArrayList<>(args));
+        this.callable = callable;
+        this.outputCount = outputCount;
+    }
+
+    /**
+     * Returns the kind of operation.
+     *
+     * @return the op
+     */
+    public NodeOp op() {
+        return op;
+    }
+
+    /**
+     * Returns the graph-unique name used in printed code ({@code layer1_0_relu_2}).
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Returns torchvision's qualified node name ({@code layer1.0.relu_2}); null for the output node.
+     *
+     * @return the qualified name
+     */
+    public String qualifiedName() {
+        return qualifiedName;
+    }
+
+    /**
+     * Returns the target: a module path, a function or method name, a parameter path or an input
+     * name.
+     *
+     * @return the target
+     */
+    public String target() {
+        return target;
+    }
+
+    /**
+     * Returns the arguments (nodes, constants, or containers of those).
+     *
+     * @return an unmodifiable list
+     */
+    public List<Object> args() {
+        return args;
+    }
+
+    /**
+     * Returns the executable behind the node: the {@link FxFunction}, the method, the module block
+     * or the parameter.
+     *
+     * @return the callable, or null for placeholders and the output
+     */
+    public Object callable() {
+        return callable;
+    }
+
+    /**
+     * Returns how many arrays this node produces; more than one only for multi-output leaf
+     * modules, whose elements are read by {@code getitem} nodes.
+     *
+     * @return the output count
+     */
+    public int outputCount() {
+        return outputCount;
+    }
+
+    /**
+     * Returns the nodes this node reads, in argument order, without duplicates.
+     *
+     * @return the input nodes
+     */
+    public List<Node> inputNodes() {
+        List<Node> out = new ArrayList<>();
+        collect(args, out);
+        return out;
+    }
+
+    private static void collect(Object arg, List<Node> out) {
+        if (arg instanceof Node) {
+            if (!out.contains(arg)) {
+                out.add((Node) arg);
+            }
+        } else if (arg instanceof Collection) {
+            for (Object o : (Collection<?>) arg) {
+                collect(o, out);
+            }
+        } else if (arg instanceof Map) {
+            for (Object o : ((Map<?, ?>) arg).values()) {
+                collect(o, out);
+            }
+        } else if (arg instanceof Object[]) {
+            for (Object o : (Object[]) arg) {
+                collect(o, out);
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return op.fxName() + " " + (qualifiedName == null ? name : qualifiedName) + " -> " + target;
+    }
+}

@@ -1,0 +1,100 @@
+package org.fx4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+/**
+ * {@code torch.nn.BatchNorm2d} with PyTorch's parameters ({@code weight}, {@code bias}) and buffers
+ * ({@code running_mean}, {@code running_var}, {@code num_batches_tracked}). In training mode it
+ * normalises with batch statistics and updates the running ones with PyTorch's {@code momentum}
+ * (weight of the new batch, default 0.1); in evaluation mode it uses the running statistics.
+ */
+public final class BatchNorm2d extends LeafModule {
+
+    private final int numFeatures;
+    private final float eps;
+    private final float momentum;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Parameter runningMean;
+    private final Parameter runningVar;
+    private final Parameter numBatchesTracked;
+
+    /**
+     * Creates {@code BatchNorm2d(numFeatures)} with {@code eps=1e-5, momentum=0.1}.
+     *
+     * @param numFeatures the number of channels
+     */
+    public BatchNorm2d(int numFeatures) {
+        this(numFeatures, 1e-5f, 0.1f);
+    }
+
+    /**
+     * Creates {@code BatchNorm2d(numFeatures, eps, momentum)}.
+     *
+     * @param numFeatures the number of channels
+     * @param eps added to the variance
+     * @param momentum PyTorch's momentum: the weight of the current batch in the running stats
+     */
+    public BatchNorm2d(int numFeatures, float eps, float momentum) {
+        if (numFeatures <= 0) {
+            throw new IllegalArgumentException("BatchNorm2d needs numFeatures > 0, got " + numFeatures);
+        }
+        if (!(momentum >= 0 && momentum <= 1) || !(eps > 0)) {
+            throw new IllegalArgumentException(
+                    "BatchNorm2d needs 0 <= momentum <= 1 and eps > 0, got momentum=" + momentum + ", eps=" + eps);
+        }
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        this.momentum = momentum;
+        Shape c = new Shape(numFeatures);
+        weight = registerParameter("weight", c, Init.constant(1f));
+        bias = registerParameter("bias", c, Init.constant(0f));
+        runningMean = registerBuffer("running_mean", c, Init.constant(0f));
+        runningVar = registerBuffer("running_var", c, Init.constant(1f));
+        numBatchesTracked = registerBuffer("num_batches_tracked", new Shape(), Init.int64Zeros());
+    }
+
+    /**
+     * Returns the scale parameter.
+     *
+     * @return {@code weight}
+     */
+    public Parameter getWeight() {
+        return weight;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDArray forward(ForwardContext ctx, NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != numFeatures) {
+            throw new IllegalArgumentException(
+                    "BatchNorm2d(" + numFeatures + ") expects input of shape [N, " + numFeatures + ", H, W], got " + s);
+        }
+        boolean training = ctx.isTraining();
+        NDArray out = x.getNDArrayInternal()
+                .batchNorm(
+                        x,
+                        ctx.value(runningMean, x.getDevice()),
+                        ctx.value(runningVar, x.getDevice()),
+                        ctx.value(weight, x.getDevice()),
+                        ctx.value(bias, x.getDevice()),
+                        1,
+                        1f - momentum, // DJL passes 1 - momentum on to libtorch
+                        eps,
+                        training)
+                .singletonOrThrow();
+        if (training) {
+            numBatchesTracked.getArray().addi(1);
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "BatchNorm2d(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ")";
+    }
+}

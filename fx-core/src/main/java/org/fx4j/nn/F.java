@@ -1,0 +1,285 @@
+package org.fx4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.List;
+import org.fx4j.fx.FxFunction;
+
+/**
+ * Functional ops ({@code torch.nn.functional} and {@code torch.*}) that compute on real arrays and
+ * record one {@code call_function} node, named as in {@code torch.fx} ({@code add}, {@code relu},
+ * {@code flatten}, ...), when given symbolic arrays. Use them in modules that are traced through.
+ */
+public final class F {
+
+    /** {@code torch.relu}. */
+    public static final FxFunction RELU = FxFunction.atomic("relu", a -> arr(a, 0).getNDArrayInternal().relu());
+
+    /** {@code operator.add} ({@code a + b}). */
+    public static final FxFunction ADD = FxFunction.atomic("add", a -> binary(a, Op.ADD));
+
+    /** {@code operator.sub} ({@code a - b}). */
+    public static final FxFunction SUB = FxFunction.atomic("sub", a -> binary(a, Op.SUB));
+
+    /** {@code operator.mul} ({@code a * b}). */
+    public static final FxFunction MUL = FxFunction.atomic("mul", a -> binary(a, Op.MUL));
+
+    /** {@code operator.truediv} ({@code a / b}). */
+    public static final FxFunction TRUEDIV = FxFunction.atomic("truediv", a -> binary(a, Op.DIV));
+
+    /** {@code torch.flatten(x, start_dim)}. */
+    public static final FxFunction FLATTEN =
+            FxFunction.atomic("flatten", a -> arr(a, 0).flatten((Integer) a[1], (Integer) a[2]));
+
+    /** {@code torch.cat(tensors, dim)}. */
+    public static final FxFunction CAT = FxFunction.atomic("cat", a -> NDArrays.concat(list(a[0]), (Integer) a[1]));
+
+    /** {@code torch.stack(tensors, dim)}. */
+    public static final FxFunction STACK = FxFunction.atomic("stack", a -> NDArrays.stack(list(a[0]), (Integer) a[1]));
+
+    /** {@code torch.sigmoid}. */
+    public static final FxFunction SIGMOID =
+            FxFunction.atomic("sigmoid", a -> arr(a, 0).getNDArrayInternal().sigmoid());
+
+    /** {@code torch.softmax(x, dim)}. */
+    public static final FxFunction SOFTMAX = FxFunction.atomic("softmax", a -> arr(a, 0).softmax((Integer) a[1]));
+
+    /** {@code F.adaptive_avg_pool2d(x, (h, w))}. */
+    public static final FxFunction ADAPTIVE_AVG_POOL2D =
+            FxFunction.atomic(
+                    "adaptive_avg_pool2d",
+                    a -> JniUtils.adaptiveAvgPool(PtArrays.pt(arr(a, 0), "adaptive_avg_pool2d"), (Shape) a[1]));
+
+    /** {@code F.dropout(x, p, training)}. */
+    public static final FxFunction DROPOUT =
+            FxFunction.atomic(
+                    "dropout",
+                    a -> arr(a, 0).getNDArrayInternal().dropout(arr(a, 0), (Float) a[1], (Boolean) a[2]).singletonOrThrow());
+
+    private enum Op {
+        ADD,
+        SUB,
+        MUL,
+        DIV
+    }
+
+    private F() {}
+
+    private static NDArray arr(Object[] args, int i) {
+        Object o = args[i];
+        if (!(o instanceof NDArray)) {
+            throw new IllegalArgumentException("Argument " + i + " must be an NDArray, got " + describe(o));
+        }
+        return (NDArray) o;
+    }
+
+    private static String describe(Object o) {
+        return o == null ? "null" : o.getClass().getSimpleName();
+    }
+
+    private static NDList list(Object o) {
+        if (o instanceof NDList) {
+            return (NDList) o;
+        }
+        if (o instanceof List) {
+            NDList out = new NDList();
+            for (Object item : (List<?>) o) {
+                if (!(item instanceof NDArray)) {
+                    throw new IllegalArgumentException("Expected a list of NDArrays, found " + describe(item));
+                }
+                out.add((NDArray) item);
+            }
+            return out;
+        }
+        throw new IllegalArgumentException("Expected a list of NDArrays, got " + describe(o));
+    }
+
+    private static NDArray binary(Object[] a, Op op) {
+        NDArray x = arr(a, 0);
+        Object y = a[1];
+        if (y instanceof NDArray) {
+            NDArray other = (NDArray) y;
+            switch (op) {
+                case ADD:
+                    return x.add(other);
+                case SUB:
+                    return x.sub(other);
+                case MUL:
+                    return x.mul(other);
+                default:
+                    return x.div(other);
+            }
+        }
+        if (y instanceof Number) {
+            Number n = (Number) y;
+            switch (op) {
+                case ADD:
+                    return x.add(n);
+                case SUB:
+                    return x.sub(n);
+                case MUL:
+                    return x.mul(n);
+                default:
+                    return x.div(n);
+            }
+        }
+        throw new IllegalArgumentException("Second operand must be an NDArray or a number, got " + describe(y));
+    }
+
+    /**
+     * {@code torch.relu(x)}.
+     *
+     * @param x the input
+     * @return {@code max(x, 0)}
+     */
+    public static NDArray relu(NDArray x) {
+        return RELU.apply(x);
+    }
+
+    /**
+     * {@code a + b}.
+     *
+     * @param a an array
+     * @param b an array (broadcast)
+     * @return the sum
+     */
+    public static NDArray add(NDArray a, NDArray b) {
+        return ADD.apply(a, b);
+    }
+
+    /**
+     * {@code a + b}.
+     *
+     * @param a an array
+     * @param b a number
+     * @return the sum
+     */
+    public static NDArray add(NDArray a, Number b) {
+        return ADD.apply(a, b);
+    }
+
+    /**
+     * {@code a - b}.
+     *
+     * @param a an array
+     * @param b an array (broadcast)
+     * @return the difference
+     */
+    public static NDArray sub(NDArray a, NDArray b) {
+        return SUB.apply(a, b);
+    }
+
+    /**
+     * {@code a * b}.
+     *
+     * @param a an array
+     * @param b an array (broadcast)
+     * @return the product
+     */
+    public static NDArray mul(NDArray a, NDArray b) {
+        return MUL.apply(a, b);
+    }
+
+    /**
+     * {@code a * b}.
+     *
+     * @param a an array
+     * @param b a number
+     * @return the product
+     */
+    public static NDArray mul(NDArray a, Number b) {
+        return MUL.apply(a, b);
+    }
+
+    /**
+     * {@code a / b}.
+     *
+     * @param a an array
+     * @param b an array (broadcast)
+     * @return the quotient
+     */
+    public static NDArray div(NDArray a, NDArray b) {
+        return TRUEDIV.apply(a, b);
+    }
+
+    /**
+     * {@code torch.flatten(x, startDim)}: flattens dimensions {@code startDim..-1}.
+     *
+     * @param x the input
+     * @param startDim the first dimension to flatten
+     * @return the flattened array
+     */
+    public static NDArray flatten(NDArray x, int startDim) {
+        return FLATTEN.apply(x, startDim, -1);
+    }
+
+    /**
+     * {@code torch.cat(arrays, dim)}.
+     *
+     * @param arrays the arrays
+     * @param dim the dimension
+     * @return the concatenation
+     */
+    public static NDArray cat(List<NDArray> arrays, int dim) {
+        return CAT.apply(arrays, dim);
+    }
+
+    /**
+     * {@code torch.stack(arrays, dim)}.
+     *
+     * @param arrays the arrays
+     * @param dim the new dimension
+     * @return the stack
+     */
+    public static NDArray stack(List<NDArray> arrays, int dim) {
+        return STACK.apply(arrays, dim);
+    }
+
+    /**
+     * {@code torch.sigmoid(x)}.
+     *
+     * @param x the input
+     * @return the logistic function of x
+     */
+    public static NDArray sigmoid(NDArray x) {
+        return SIGMOID.apply(x);
+    }
+
+    /**
+     * {@code torch.softmax(x, dim)}.
+     *
+     * @param x the input
+     * @param dim the dimension
+     * @return the softmax
+     */
+    public static NDArray softmax(NDArray x, int dim) {
+        return SOFTMAX.apply(x, dim);
+    }
+
+    /**
+     * {@code F.adaptive_avg_pool2d(x, (h, w))}.
+     *
+     * @param x NCHW input
+     * @param height output height
+     * @param width output width
+     * @return the pooled array
+     */
+    public static NDArray adaptiveAvgPool2d(NDArray x, int height, int width) {
+        return ADAPTIVE_AVG_POOL2D.apply(x, new Shape(height, width));
+    }
+
+    /**
+     * {@code F.dropout(x, p, training)}.
+     *
+     * @param x the input
+     * @param p the drop probability
+     * @param training whether to drop (identity otherwise)
+     * @return the result
+     */
+    public static NDArray dropout(NDArray x, float p, boolean training) {
+        return DROPOUT.apply(x, p, training);
+    }
+}

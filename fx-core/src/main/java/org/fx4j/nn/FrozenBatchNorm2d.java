@@ -1,0 +1,80 @@
+package org.fx4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+/**
+ * torchvision's {@code FrozenBatchNorm2d}: batch normalisation with fixed statistics and affine
+ * parameters, all four held as buffers ({@code weight}, {@code bias}, {@code running_mean},
+ * {@code running_var}); computes {@code x * scale + shift} with {@code scale = weight *
+ * rsqrt(running_var + eps)} and {@code shift = bias - running_mean * scale}, in both modes.
+ */
+public final class FrozenBatchNorm2d extends LeafModule {
+
+    private final int numFeatures;
+    private final float eps;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Parameter runningMean;
+    private final Parameter runningVar;
+
+    /**
+     * Creates {@code FrozenBatchNorm2d(numFeatures)} with {@code eps=1e-5}.
+     *
+     * @param numFeatures the number of channels
+     */
+    public FrozenBatchNorm2d(int numFeatures) {
+        this(numFeatures, 1e-5f);
+    }
+
+    /**
+     * Creates {@code FrozenBatchNorm2d(numFeatures, eps)}.
+     *
+     * @param numFeatures the number of channels
+     * @param eps added to the variance
+     */
+    public FrozenBatchNorm2d(int numFeatures, float eps) {
+        if (numFeatures <= 0) {
+            throw new IllegalArgumentException("FrozenBatchNorm2d needs numFeatures > 0, got " + numFeatures);
+        }
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        Shape c = new Shape(numFeatures);
+        weight = registerBuffer("weight", c, Init.constant(1f));
+        bias = registerBuffer("bias", c, Init.constant(0f));
+        runningMean = registerBuffer("running_mean", c, Init.constant(0f));
+        runningVar = registerBuffer("running_var", c, Init.constant(1f));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDArray forward(ForwardContext ctx, NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != numFeatures) {
+            throw new IllegalArgumentException(
+                    "FrozenBatchNorm2d(" + numFeatures + ") expects input of shape [N, " + numFeatures + ", H, W], got " + s);
+        }
+        Shape bcast = new Shape(1, numFeatures, 1, 1);
+        NDArray w = ctx.value(weight, x.getDevice());
+        NDArray b = ctx.value(bias, x.getDevice());
+        NDArray rm = ctx.value(runningMean, x.getDevice());
+        NDArray rv = ctx.value(runningVar, x.getDevice());
+        try (NDArray std = rv.add(eps);
+                NDArray root = std.sqrt();
+                NDArray scale = w.div(root);
+                NDArray shiftPart = rm.mul(scale);
+                NDArray shift = b.sub(shiftPart);
+                NDArray scale4 = scale.reshape(bcast);
+                NDArray shift4 = shift.reshape(bcast);
+                NDArray scaled = x.mul(scale4)) {
+            return scaled.add(shift4);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "FrozenBatchNorm2d(" + numFeatures + ", eps=" + eps + ")";
+    }
+}

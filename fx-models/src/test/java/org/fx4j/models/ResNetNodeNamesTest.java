@@ -1,0 +1,51 @@
+package org.fx4j.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.reflect.TypeToken;
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.util.List;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.features.GraphNodeNames;
+import org.fx4j.fx.TraceOptions;
+import org.fx4j.testing.TorchvisionReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** getGraphNodeNames of every ResNet variant equals torchvision 0.14.1's, train and eval. */
+class ResNetNodeNamesTest {
+
+    private static JsonObject reference;
+
+    static List<String> models() {
+        return ModelRegistry.names();
+    }
+
+    @BeforeAll
+    static void loadReference() throws IOException {
+        if (!TorchvisionReference.isAvailable()) {
+            return;
+        }
+        String json = TorchvisionReference.run(
+                ResNetNodeNamesTest.class, "/reference/graph_nodes.py", models().toArray(new String[0]));
+        reference = JsonParser.parseString(json).getAsJsonObject();
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void nodeNamesMatchTorchvision(String name) {
+        TorchvisionReference.assumeAvailable();
+        GraphNodeNames names = FeatureExtraction.getGraphNodeNames(
+                ModelRegistry.create(name), TraceOptions.builder().suppressDiffWarning(true).build());
+        JsonObject ref = reference.getAsJsonObject(name);
+        Gson gson = new Gson();
+        List<String> train = gson.fromJson(ref.get("train"), new TypeToken<List<String>>() {}.getType());
+        List<String> eval = gson.fromJson(ref.get("eval"), new TypeToken<List<String>>() {}.getType());
+        assertEquals(train, names.train(), name + " train nodes");
+        assertEquals(eval, names.eval(), name + " eval nodes");
+    }
+}
