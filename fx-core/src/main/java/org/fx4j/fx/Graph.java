@@ -73,6 +73,21 @@ public final class Graph {
     }
 
     /**
+     * Returns the output nodes by output name; outputs that are constants are left out.
+     *
+     * @return an ordered map
+     */
+    public Map<String, Node> outputNodes() {
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : outputs().entrySet()) {
+            if (e.getValue() instanceof Node) {
+                out.put(e.getKey(), (Node) e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /**
      * Returns the placeholder (input) nodes in order.
      *
      * @return the inputs

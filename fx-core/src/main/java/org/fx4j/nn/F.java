@@ -173,6 +173,28 @@ public final class F {
     }
 
     /**
+     * {@code a - b}.
+     *
+     * @param a an array
+     * @param b a number
+     * @return the difference
+     */
+    public static NDArray sub(NDArray a, Number b) {
+        return SUB.apply(a, b);
+    }
+
+    /**
+     * {@code a / b}.
+     *
+     * @param a an array
+     * @param b a number
+     * @return the quotient
+     */
+    public static NDArray div(NDArray a, Number b) {
+        return TRUEDIV.apply(a, b);
+    }
+
+    /**
      * {@code a * b}.
      *
      * @param a an array
