@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,8 +171,19 @@ public final class FeatureExtraction {
     }
 
     static String closest(String query, List<String> available) {
-        List<String> best = available.stream()
-                .sorted(Comparator.comparingInt((String n) -> distance(query, n)).thenComparing(available::indexOf))
+        // Candidates are the node names and their module prefixes (truncated specs such as "layer1").
+        Set<String> candidates = new LinkedHashSet<>();
+        for (String name : available) {
+            int dot = name.indexOf('.');
+            while (dot > 0) {
+                candidates.add(name.substring(0, dot));
+                dot = name.indexOf('.', dot + 1);
+            }
+            candidates.add(name);
+        }
+        List<String> ordered = new ArrayList<>(candidates);
+        List<String> best = ordered.stream()
+                .sorted(Comparator.comparingInt((String n) -> distance(query, n)).thenComparing(ordered::indexOf))
                 .limit(5)
                 .map(n -> "'" + n + "'")
                 .collect(Collectors.toList());

@@ -1,0 +1,128 @@
+package org.fx4j.examples.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.fx4j.examples.io.FeatureMapPicture;
+import org.fx4j.examples.io.ImageInputs;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.features.FeatureExtractor;
+import org.fx4j.features.GraphNodeNames;
+import org.fx4j.fx.NodeOp;
+import org.fx4j.nn.Module;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fx demo}: the seed example end to end: list resnet50's nodes, build the layer1..layer4
+ * extractor, run it on the sample picture, print shapes and latency, write the feature-map pictures.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Walk through feature extraction on resnet50.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "resnet50", description = "Backbone (default ${DEFAULT-VALUE}).")
+    private String model;
+
+    @Option(names = "--out", defaultValue = "fx-out/demo", description = "Where pictures go (default ${DEFAULT-VALUE}).")
+    private Path out;
+
+    @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default ${DEFAULT-VALUE}).")
+    private int iters;
+
+    private final ModelCatalog catalog;
+
+    /**
+     * Creates the command.
+     *
+     * @param catalog the known models
+     */
+    @Inject
+    public DemoCommand(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Integer call() throws IOException {
+        if (iters < 1) {
+            throw new IllegalArgumentException("--iters must be at least 1, got " + iters);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Module net = catalog.createInitialized(model, manager);
+
+            w.println("1. Graph nodes of " + model + " (FeatureExtraction.getGraphNodeNames)");
+            GraphNodeNames names = FeatureExtraction.getGraphNodeNames(net);
+            List<String> eval = names.eval();
+            w.println("   " + eval.size() + " nodes, train and eval graphs " + (names.train().equals(eval) ? "identical" : "differ"));
+            w.println("   first: " + String.join(", ", eval.subList(0, Math.min(8, eval.size()))));
+            w.println("   last:  " + String.join(", ", eval.subList(Math.max(0, eval.size() - 5), eval.size())));
+
+            w.println("2. createFeatureExtractor(" + model + ", [layer1, layer2, layer3, layer4])");
+            long t0 = System.nanoTime();
+            FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, List.of("layer1", "layer2", "layer3", "layer4"));
+            double buildMs = (System.nanoTime() - t0) / 1e6;
+            fx.eval();
+            long kept = fx.graph(false).nodes().stream().filter(n -> n.op() != NodeOp.OUTPUT).count();
+            w.printf(Locale.ROOT, "   traced both modes and pruned in %.1f ms: %d of %d nodes kept, %d of %d state entries%n",
+                    buildMs, kept, eval.size(), fx.stateDict().size(), net.stateDict().size());
+
+            w.println("3. Features of the bundled sample picture (224x224, ImageNet-normalised)");
+            NDArray x = ImageInputs.load(null, 224, manager);
+            NDList features = fx.forward(new NDList(x));
+            for (NDArray f : features) {
+                w.println("   " + FeatureSummary.line(f.getName(), f, 6));
+            }
+
+            w.println("4. Latency, batch 1, median of " + iters + " runs after 3 warm-ups");
+            double extractMs = medianMs(() -> fx.forward(new NDList(x)).close(), iters);
+            double eagerMs = medianMs(() -> {
+                // Eager forward leaves its intermediates in the input's manager: scope them per run.
+                try (NDManager run = manager.newSubManager()) {
+                    x.tempAttach(run);
+                    net.forward(x);
+                }
+            }, iters);
+            w.printf(Locale.ROOT, "   extractor (layer1..layer4): %8.2f ms%n", extractMs);
+            w.printf(Locale.ROOT, "   full model, eager forward:  %8.2f ms%n", eagerMs);
+
+            Files.createDirectories(out);
+            for (NDArray f : features) {
+                Path file = out.resolve(f.getName() + ".png");
+                FeatureMapPicture.write(f, file);
+            }
+            w.println("5. Feature-map pictures: " + out.resolve("layer1.png") + " ... " + out.resolve("layer4.png"));
+            features.close();
+            w.flush();
+        }
+        return 0;
+    }
+
+    private static double medianMs(Runnable r, int iters) {
+        for (int i = 0; i < 3; i++) {
+            r.run();
+        }
+        double[] t = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - s) / 1e6;
+        }
+        Arrays.sort(t);
+        return iters % 2 == 1 ? t[iters / 2] : (t[iters / 2 - 1] + t[iters / 2]) / 2;
+    }
+}

@@ -1,0 +1,133 @@
+package org.fx4j.examples.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.google.inject.Inject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fx4j.examples.io.FeatureMapPicture;
+import org.fx4j.examples.io.ImageInputs;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.features.FeatureExtractor;
+import org.fx4j.features.ReturnNodes;
+import org.fx4j.fx.TraceOptions;
+import org.fx4j.io.Npy;
+import org.fx4j.nn.Module;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fx extract MODEL --nodes N1[:alias],N2 [--input FILE] [--size 224] [--out DIR] [--png]}:
+ * builds the extractor, runs it and prints name, shape, mean and std per output.
+ */
+@Command(name = "extract", mixinStandardHelpOptions = true, description = "Extract intermediate features of a model.")
+public final class ExtractCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model name, e.g. resnet50.")
+    private String model;
+
+    @Option(names = "--nodes", required = true, split = ",", paramLabel = "NODE[:ALIAS]",
+            description = "Nodes to return, e.g. layer1:c2,layer4 (see `fx nodes MODEL`).")
+    private List<String> nodes;
+
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "PNG/JPEG (resized, ImageNet-normalised) or .npy float32 NCHW tensor; default: bundled sample.")
+    private Path input;
+
+    @Option(names = "--size", defaultValue = "224", description = "Image side after resizing (default ${DEFAULT-VALUE}).")
+    private int size;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write DIR/<name>.npy (float32, C order) per output.")
+    private Path out;
+
+    @Option(names = "--png", description = "Also write DIR/<name>.png, a grid of each output's channels.")
+    private boolean png;
+
+    private final ModelCatalog catalog;
+
+    /**
+     * Creates the command.
+     *
+     * @param catalog the known models
+     */
+    @Inject
+    public ExtractCommand(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    static Map<String, String> parseNodes(List<String> specs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String s : specs) {
+            String spec = s.trim();
+            int colon = spec.indexOf(':');
+            String node = colon < 0 ? spec : spec.substring(0, colon);
+            String alias = colon < 0 ? spec : spec.substring(colon + 1);
+            if (node.isEmpty() || alias.isEmpty()) {
+                throw new IllegalArgumentException("bad --nodes entry '" + s + "': use NODE or NODE:ALIAS");
+            }
+            if (!alias.matches("[A-Za-z0-9_.\\-]+")) {
+                throw new IllegalArgumentException(
+                        "bad output name '" + alias + "' in --nodes: use letters, digits, '.', '_' and '-' (it names files)");
+            }
+            if (map.put(node, alias) != null) {
+                throw new IllegalArgumentException("node '" + node + "' is given twice in --nodes");
+            }
+        }
+        return map;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Integer call() throws IOException {
+        if (png && out == null) {
+            throw new IllegalArgumentException("--png needs --out DIR to write the pictures to");
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        Module net = catalog.create(model);
+        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(
+                net, ReturnNodes.of(parseNodes(nodes)), TraceOptions.builder().suppressDiffWarning(true).build());
+        fx.eval();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = ImageInputs.load(input, size, manager);
+            Engine.getInstance().setRandomSeed(ModelCatalog.SEED);
+            net.initialize(manager);
+            w.println("# " + model + " (torchvision random initialisation, seed " + ModelCatalog.SEED + "), input "
+                    + (input == null ? "bundled sample.png" : input.toString()) + " " + x.getShape());
+            NDList features = fx.forward(new NDList(x));
+            int width = features.stream().mapToInt(a -> a.getName().length()).max().orElse(4);
+            for (NDArray f : features) {
+                w.println(FeatureSummary.line(f.getName(), f, width));
+            }
+            if (out != null) {
+                Files.createDirectories(out);
+                for (NDArray f : features) {
+                    Npy.write(out.resolve(f.getName() + ".npy"), f);
+                    if (png) {
+                        if (FeatureMapPicture.drawable(f)) {
+                            FeatureMapPicture.write(f, out.resolve(f.getName() + ".png"));
+                        } else {
+                            w.println("# no picture for " + f.getName() + ": shape " + f.getShape() + " is not NCHW");
+                        }
+                    }
+                }
+                w.println("# wrote " + features.size() + " file(s) to " + out + (png ? " with pictures" : ""));
+            }
+            w.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,69 @@
+package org.fx4j.examples.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import java.io.PrintWriter;
+import org.fx4j.examples.inject.BackbonesModule;
+import org.fx4j.examples.inject.GuiceFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code fx} command: list graph nodes, extract features, run the demo. Bad input ends with one
+ * {@code fx: error: ...} line on stderr and exit status 2; set {@code FX_DEBUG=1} for stack traces.
+ */
+@Command(
+        name = "fx",
+        mixinStandardHelpOptions = true,
+        version = "fx4j 0.1.0",
+        description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
+        subcommands = {NodesCommand.class, ExtractCommand.class, DemoCommand.class})
+public final class FxCli implements Runnable {
+
+    /** Exit status for bad input. */
+    public static final int BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** {@inheritDoc} */
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Builds the command line with Guice-created commands.
+     *
+     * @return the command line
+     */
+    public static CommandLine commandLine() {
+        Injector injector = Guice.createInjector(new BackbonesModule());
+        CommandLine cli = new CommandLine(FxCli.class, new GuiceFactory(injector));
+        cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            err.println("fx: error: " + firstLine(message));
+            if ("1".equals(System.getenv("FX_DEBUG"))) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return BAD_INPUT;
+        });
+        return cli;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * Runs the tool.
+     *
+     * @param args command-line arguments
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

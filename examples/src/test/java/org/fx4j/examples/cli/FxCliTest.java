@@ -1,0 +1,137 @@
+package org.fx4j.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fx4j.io.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The fx tool: outputs, files and one-line errors with a non-zero exit. */
+class FxCliTest {
+
+    private static final class Run {
+        final int code;
+        final String out;
+        final String err;
+
+        Run(int code, String out, String err) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+        }
+    }
+
+    private static Run fx(String... args) {
+        CommandLine cli = FxCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void nodesJsonHasBothModes() {
+        Run r = fx("nodes", "resnet18", "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
+        assertEquals("x", o.getAsJsonArray("train").get(0).getAsString());
+        assertEquals("fc", o.getAsJsonArray("eval").get(o.getAsJsonArray("eval").size() - 1).getAsString());
+        assertEquals(o.getAsJsonArray("train"), o.getAsJsonArray("eval"));
+    }
+
+    @Test
+    void nodesOfOneModeArePlainLines() {
+        Run r = fx("nodes", "resnet18", "--mode", "train");
+        assertEquals(0, r.code, r.err);
+        List<String> lines = r.out.lines().toList();
+        assertEquals("x", lines.get(0));
+        assertTrue(lines.contains("layer1.0.relu_1"));
+    }
+
+    @Test
+    void unknownModelListsKnownOnes() {
+        Run r = fx("nodes", "resnet99");
+        assertEquals(FxCli.BAD_INPUT, r.code);
+        assertTrue(r.err.startsWith("fx: error: unknown model 'resnet99'. Known models: resnet18, resnet34"), r.err);
+        assertEquals(1, r.err.lines().count(), "one line, no stack trace");
+    }
+
+    @Test
+    void unknownNodeSuggestsClosestNames() {
+        Run r = fx("extract", "resnet18", "--nodes", "layer9");
+        assertEquals(FxCli.BAD_INPUT, r.code);
+        assertTrue(r.err.contains("node: 'layer9' is not present") && r.err.contains("'layer1'"), r.err);
+        assertEquals(1, r.err.lines().count());
+    }
+
+    @Test
+    void extractWritesNpyAndPictures(@TempDir Path dir) throws IOException {
+        Run r = fx("extract", "resnet18", "--nodes", "layer1:c2,layer4", "--size", "64", "--out", dir.toString(), "--png");
+        assertEquals(0, r.code, r.err);
+        List<String> lines = r.out.lines().filter(l -> !l.startsWith("#")).toList();
+        assertEquals(2, lines.size(), r.out);
+        assertTrue(lines.get(0).startsWith("c2") && lines.get(0).contains("shape=(1, 64, 16, 16)"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("layer4") && lines.get(1).contains("shape=(1, 512, 2, 2)"), lines.get(1));
+        assertTrue(Files.size(dir.resolve("c2.png")) > 0);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray c2 = Npy.read(dir.resolve("c2.npy"), m);
+            assertArrayEquals(new long[] {1, 64, 16, 16}, c2.getShape().getShape());
+            assertTrue(c2.min().getFloat() >= 0, "c2 is a ReLU output");
+        }
+    }
+
+    @Test
+    void npyInputIsUsedAsIs(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Npy.write(in, m.ones(new ai.djl.ndarray.types.Shape(2, 3, 40, 40)));
+        }
+        Run r = fx("extract", "resnet18", "--nodes", "conv1", "--input", in.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("shape=(2, 64, 20, 20)"), r.out);
+    }
+
+    @Test
+    void badInputsGiveOneLineErrors(@TempDir Path dir) throws IOException {
+        Path notImage = dir.resolve("bad.png");
+        Files.writeString(notImage, "not an image");
+        Path wrongChannels = dir.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Npy.write(wrongChannels, m.zeros(new ai.djl.ndarray.types.Shape(1, 4, 32, 32)));
+        }
+        Path wrongRank = dir.resolve("r.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Npy.write(wrongRank, m.zeros(new ai.djl.ndarray.types.Shape(3, 32, 32)));
+        }
+        String[][] cases = {
+            {"cannot read image", "--input", notImage.toString()},
+            {"no such file", "--input", dir.resolve("missing.jpg").toString()},
+            {"has shape (1, 4, 32, 32); expected a float32 NCHW tensor with 3 channels", "--input", wrongChannels.toString()},
+            {"has shape (3, 32, 32)", "--input", wrongRank.toString()},
+            {"--size must be between 32 and 4096", "--size", "8"},
+        };
+        for (String[] c : cases) {
+            Run r = fx("extract", "resnet18", "--nodes", "layer1", c[1], c[2]);
+            assertEquals(FxCli.BAD_INPUT, r.code, c[0]);
+            assertTrue(r.err.startsWith("fx: error: ") && r.err.contains(c[0]), r.err);
+            assertEquals(1, r.err.lines().count(), r.err);
+            assertFalse(r.err.contains("Exception"), r.err);
+        }
+    }
+}

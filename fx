@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# fx: fx4j's command-line tool. Builds itself with Maven on first use (and after source changes).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CP_FILE="$ROOT/examples/target/classpath.txt"
+STAMP="$ROOT/examples/target/.fx-built"
+stale() {
+  [ ! -f "$CP_FILE" ] || [ ! -f "$STAMP" ] && return 0
+  [ -n "$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/fx-core/src/main "$ROOT"/fx-models/src/main \
+          "$ROOT"/examples/src/main -newer "$STAMP" -print -quit 2>/dev/null)" ]
+}
+if stale; then
+  echo "fx: building fx4j (first use or sources changed; this takes a minute)..." >&2
+  LOG="$(mktemp)"
+  if ! (cd "$ROOT" && mvn -B -Dstyle.color=never -DskipTests -pl examples -am package) >"$LOG" 2>&1; then
+    cat "$LOG" >&2
+    echo "fx: the build failed (log above)" >&2
+    exit 1
+  fi
+  rm -f "$LOG"
+  touch "$STAMP"
+fi
+exec java ${FX_JAVA_OPTS:-} -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
+  -cp "$ROOT/examples/target/classes:$(cat "$CP_FILE")" org.fx4j.examples.cli.FxCli "$@"
