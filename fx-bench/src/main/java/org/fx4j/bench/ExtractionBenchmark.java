@@ -1,0 +1,123 @@
+package org.fx4j.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.features.FeatureExtractor;
+import org.fx4j.models.ModelRegistry;
+import org.fx4j.nn.Module;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Extractor forward vs the eager forward of the same model, and tracing + building an extractor.
+ * Run: {@code java -jar fx-bench/target/benchmarks.jar ExtractionBenchmark -rf json}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class ExtractionBenchmark {
+
+    /** Backbone name from the registry. */
+    @Param({"resnet50"})
+    public String model;
+
+    /** Batch size. */
+    @Param({"1", "8"})
+    public int batch;
+
+    /** Comma-separated return nodes. */
+    @Param({"layer1,layer2,layer3,layer4"})
+    public String nodes;
+
+    private NDManager manager;
+    private Module net;
+    private FeatureExtractor extractor;
+    private NDArray input;
+
+    /** Builds the model, the extractor and the input once per trial. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        JniUtils.setGradMode(false);
+        manager = NDManager.newBaseManager();
+        Engine.getInstance().setRandomSeed(0);
+        net = ModelRegistry.create(model);
+        net.initialize(manager);
+        net.eval();
+        extractor = FeatureExtraction.createFeatureExtractor(net, nodeList());
+        extractor.eval();
+        input = manager.randomUniform(0f, 1f, new Shape(batch, 3, 224, 224));
+    }
+
+    private List<String> nodeList() {
+        return Arrays.asList(nodes.split(","));
+    }
+
+    /** Releases native memory. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        manager.close();
+    }
+
+    /** Inference: libtorch's grad mode is per thread and on by default in new threads. */
+    @Setup(Level.Iteration)
+    public void noGrad() {
+        JniUtils.setGradMode(false);
+    }
+
+    /**
+     * The extractor's forward (intermediates closed as it goes).
+     *
+     * @return the number of outputs (the outputs are closed)
+     */
+    @Benchmark
+    public int extractorForward() {
+        try (NDList out = extractor.forward(new NDList(input))) {
+            return out.size();
+        }
+    }
+
+    /**
+     * The eager forward of the full model, its intermediates scoped to a sub-manager per call.
+     *
+     * @return the number of outputs
+     */
+    @Benchmark
+    public int eagerForward() {
+        try (NDManager run = manager.newSubManager()) {
+            input.tempAttach(run);
+            return net.forward(new NDList(input)).size();
+        }
+    }
+
+    /**
+     * Tracing both modes, pruning and building the extractor.
+     *
+     * @return the number of outputs
+     */
+    @Benchmark
+    public int traceAndBuild() {
+        return FeatureExtraction.createFeatureExtractor(net, nodeList()).outputNames().size();
+    }
+}
