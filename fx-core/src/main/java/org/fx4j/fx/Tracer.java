@@ -119,10 +119,22 @@ public final class Tracer implements ModuleCallHandler {
             Graph graph = new Graph(all);
             graph.lint();
             return graph;
+        } catch (RuntimeException e) {
+            closeConstants(true);
+            throw e;
         } finally {
+            closeConstants(false);
             if (module != null) {
                 module.train(previousMode);
             }
+        }
+    }
+
+    /** Closes the constants' manager unless the graph holds arrays created in it. */
+    private void closeConstants(boolean always) {
+        if (constants != null && (always || constants.getManagedArrays().isEmpty())) {
+            constants.close();
+            constants = null;
         }
     }
 
@@ -408,7 +420,15 @@ public final class Tracer implements ModuleCallHandler {
         if (TRAILING_INDEX.matcher(q).matches()) {
             q = q.substring(0, q.lastIndexOf('_'));
         }
-        Pattern same = Pattern.compile(q + "(_[0-9]+)?");
+        // torchvision matches rf"{q}(_[0-9]+)?$" with q unescaped, so its dots match any character.
+        StringBuilder regex = new StringBuilder();
+        for (String part : q.split("\\.", -1)) {
+            if (regex.length() > 0) {
+                regex.append('.');
+            }
+            regex.append(Pattern.quote(part));
+        }
+        Pattern same = Pattern.compile(regex + "(_[0-9]+)?");
         for (int i = qualifiedNames.size() - 1; i >= 0; i--) {
             String existing = qualifiedNames.get(i);
             if (same.matcher(existing).matches()) {
@@ -447,6 +467,10 @@ public final class Tracer implements ModuleCallHandler {
         return path.isEmpty() ? "the model's forward" : "module '" + path + "'";
     }
 
+    /**
+     * The manager of arrays that traced code creates (constants of the graph). It is closed after the
+     * trace if no constant was made; otherwise it lives as long as the graph that uses them.
+     */
     NDManager constantManager() {
         if (constants == null) {
             constants = NDManager.newBaseManager();

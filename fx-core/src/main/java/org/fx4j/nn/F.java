@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.fx4j.fx.FxFunction;
 
 /**
@@ -60,10 +61,18 @@ public final class F {
                     a -> arr(a, 0).getNDArrayInternal().dropout(arr(a, 0), (Float) a[1], (Boolean) a[2]).singletonOrThrow());
 
     private enum Op {
-        ADD,
-        SUB,
-        MUL,
-        DIV
+        ADD(NDArray::add, NDArray::add),
+        SUB(NDArray::sub, NDArray::sub),
+        MUL(NDArray::mul, NDArray::mul),
+        DIV(NDArray::div, NDArray::div);
+
+        private final BiFunction<NDArray, NDArray, NDArray> arrays;
+        private final BiFunction<NDArray, Number, NDArray> number;
+
+        Op(BiFunction<NDArray, NDArray, NDArray> arrays, BiFunction<NDArray, Number, NDArray> number) {
+            this.arrays = arrays;
+            this.number = number;
+        }
     }
 
     private F() {}
@@ -101,30 +110,10 @@ public final class F {
         NDArray x = arr(a, 0);
         Object y = a[1];
         if (y instanceof NDArray) {
-            NDArray other = (NDArray) y;
-            switch (op) {
-                case ADD:
-                    return x.add(other);
-                case SUB:
-                    return x.sub(other);
-                case MUL:
-                    return x.mul(other);
-                default:
-                    return x.div(other);
-            }
+            return op.arrays.apply(x, (NDArray) y);
         }
         if (y instanceof Number) {
-            Number n = (Number) y;
-            switch (op) {
-                case ADD:
-                    return x.add(n);
-                case SUB:
-                    return x.sub(n);
-                case MUL:
-                    return x.mul(n);
-                default:
-                    return x.div(n);
-            }
+            return op.number.apply(x, (Number) y);
         }
         throw new IllegalArgumentException("Second operand must be an NDArray or a number, got " + describe(y));
     }

@@ -18,19 +18,7 @@ public final class BasicBlock extends ResidualBlock {
     /** The channel expansion of this block type. */
     public static final int EXPANSION = 1;
 
-    static final Factory FACTORY = new Factory() {
-        @Override
-        public int expansion() {
-            return EXPANSION;
-        }
-
-        @Override
-        public ResidualBlock create(
-                int inplanes, int planes, int stride, Block downsample, int groups, int baseWidth, int dilation,
-                IntFunction<Block> norm) {
-            return new BasicBlock(inplanes, planes, stride, downsample, groups, baseWidth, dilation, norm);
-        }
-    };
+    static final Factory FACTORY = new Factory(EXPANSION, BasicBlock::new);
 
     private final Module conv1;
     private final Block bn1;

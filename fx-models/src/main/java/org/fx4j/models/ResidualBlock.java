@@ -27,31 +27,33 @@ abstract class ResidualBlock extends Module {
         return Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(1).optStride(stride).optBias(false).build();
     }
 
-    /** The factory of a residual block type, torchvision's {@code block(...)} constructor call. */
-    interface Factory {
-        /**
-         * Returns the channel expansion (1 for BasicBlock, 4 for Bottleneck).
-         *
-         * @return the expansion
-         */
-        int expansion();
-
-        /**
-         * Creates a block.
-         *
-         * @param inplanes input channels
-         * @param planes base channels
-         * @param stride stride of the block
-         * @param downsample the shortcut projection or null
-         * @param groups convolution groups
-         * @param baseWidth width per group
-         * @param dilation dilation
-         * @param norm the normalisation layer factory
-         * @return the block
-         */
+    /** Creates a block: torchvision's {@code block(inplanes, planes, stride, downsample, ...)} call. */
+    @FunctionalInterface
+    interface Constructor {
         ResidualBlock create(
                 int inplanes, int planes, int stride, Block downsample, int groups, int baseWidth, int dilation,
                 IntFunction<Block> norm);
+    }
+
+    /** A residual block type: its channel expansion and its constructor. */
+    static final class Factory {
+        private final int expansion;
+        private final Constructor constructor;
+
+        Factory(int expansion, Constructor constructor) {
+            this.expansion = expansion;
+            this.constructor = constructor;
+        }
+
+        int expansion() {
+            return expansion;
+        }
+
+        ResidualBlock create(
+                int inplanes, int planes, int stride, Block downsample, int groups, int baseWidth, int dilation,
+                IntFunction<Block> norm) {
+            return constructor.create(inplanes, planes, stride, downsample, groups, baseWidth, dilation, norm);
+        }
     }
 
     /** Sets the last batch-norm's weight initialiser to zero ({@code zero_init_residual}). */
