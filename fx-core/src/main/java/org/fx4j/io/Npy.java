@@ -17,8 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes NumPy {@code .npy} files (format versions 1-3) of little-endian float32,
- * float64 (read as float32), int64 and int32 arrays in C order.
+ * Reads and writes NumPy {@code .npy} files (format versions 1-3) of little-endian arrays (read
+ * in C or Fortran order, written in C order): float16/32/64 (float64 is read as float32), int8/16/32/64, uint8 and bool.
  */
 public final class Npy {
 
@@ -44,6 +44,19 @@ public final class Npy {
         } catch (NoSuchFileException e) {
             throw new IOException("Cannot read '" + file + "': no such file", e);
         }
+        return read(bytes, file.toString(), manager);
+    }
+
+    /**
+     * Reads a {@code .npy} image held in memory (an entry of an {@code .npz} archive, say).
+     *
+     * @param bytes the file's bytes
+     * @param file the name used in error messages
+     * @param manager the manager that will own the array
+     * @return the array (float64 is converted to float32)
+     * @throws IOException naming the file and the problem if it cannot be read
+     */
+    public static NDArray read(byte[] bytes, String file, NDManager manager) throws IOException {
         if (bytes.length < 10 || !startsWithMagic(bytes)) {
             throw new IOException("'" + file + "' is not a .npy file (missing the \\x93NUMPY magic)");
         }
@@ -65,9 +78,7 @@ public final class Npy {
         }
         String header = new String(bytes, offset, headerLength, StandardCharsets.ISO_8859_1);
         String descr = find(DESCR, header, file, "descr");
-        if ("True".equals(find(FORTRAN, header, file, "fortran_order"))) {
-            throw new IOException("'" + file + "' is in Fortran order; save it with numpy.ascontiguousarray first");
-        }
+        boolean fortran = "True".equals(find(FORTRAN, header, file, "fortran_order"));
         Shape shape = parseShape(find(SHAPE, header, file, "shape"));
         DataType type;
         int itemSize;
@@ -88,10 +99,26 @@ public final class Npy {
                 type = DataType.INT32;
                 itemSize = 4;
                 break;
+            case "<f2":
+                type = DataType.FLOAT16;
+                itemSize = 2;
+                break;
+            case "|i1":
+                type = DataType.INT8;
+                itemSize = 1;
+                break;
+            case "|u1":
+                type = DataType.UINT8;
+                itemSize = 1;
+                break;
+            case "|b1":
+                type = DataType.BOOLEAN;
+                itemSize = 1;
+                break;
             default:
                 throw new IOException(
-                        "'" + file + "' holds dtype '" + descr + "'; supported are float32 (<f4), float64 (<f8), int64"
-                                + " (<i8) and int32 (<i4), little-endian");
+                        "'" + file + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
+                                + " int8/32/64, uint8 and bool");
         }
         int dataStart = offset + headerLength;
         long expected = shape.size() * itemSize;
@@ -103,7 +130,21 @@ public final class Npy {
         ByteBuffer data = ByteBuffer.allocateDirect((int) expected).order(ByteOrder.nativeOrder());
         data.put(ByteBuffer.wrap(bytes, dataStart, (int) expected).order(ByteOrder.LITTLE_ENDIAN).slice());
         data.rewind();
-        NDArray array = manager.create(data, shape, type);
+        NDArray array;
+        if (fortran && shape.dimension() > 1) {
+            long[] reversed = shape.getShape().clone();
+            for (int i = 0; i < reversed.length / 2; i++) {
+                long t = reversed[i];
+                reversed[i] = reversed[reversed.length - 1 - i];
+                reversed[reversed.length - 1 - i] = t;
+            }
+            try (NDArray columnMajor = manager.create(data, new Shape(reversed), type);
+                    NDArray view = columnMajor.transpose()) {
+                array = view.duplicate();
+            }
+        } else {
+            array = manager.create(data, shape, type);
+        }
         if (type == DataType.FLOAT64) {
             NDArray f = array.toType(DataType.FLOAT32, false);
             array.close();
@@ -192,7 +233,7 @@ public final class Npy {
         return true;
     }
 
-    private static String find(Pattern p, String header, Path file, String key) throws IOException {
+    private static String find(Pattern p, String header, String file, String key) throws IOException {
         Matcher m = p.matcher(header);
         if (!m.find()) {
             throw new IOException("'" + file + "' has a corrupt .npy header: no '" + key + "' in " + header.trim());

@@ -1,0 +1,123 @@
+package org.fx4j.checkpoint;
+
+/**
+ * How to read and load a checkpoint: which entry holds the state dict, which key prefix to strip,
+ * and whether loading is strict.
+ */
+public final class CheckpointOptions {
+
+    private static final CheckpointOptions DEFAULTS = builder().build();
+
+    private final String key;
+    private final String prefix;
+    private final boolean strict;
+
+    private CheckpointOptions(Builder b) {
+        this.key = b.key;
+        this.prefix = b.prefix;
+        this.strict = b.strict;
+    }
+
+    /**
+     * Returns the defaults: the state dict found automatically, no prefix, strict loading.
+     *
+     * @return the defaults
+     */
+    public static CheckpointOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the top-level key that holds the state dict, or null to find it.
+     *
+     * @return the key
+     */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * Returns the prefix stripped from keys that start with it, or null.
+     *
+     * @return the prefix
+     */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * Returns whether loading fails on any missing, unexpected or mis-shaped key.
+     *
+     * @return true if strict
+     */
+    public boolean strict() {
+        return strict;
+    }
+
+    /** Builds {@link CheckpointOptions}. */
+    public static final class Builder {
+        private String key;
+        private String prefix;
+        private boolean strict = true;
+
+        private Builder() {}
+
+        /**
+         * Reads the state dict nested under this top-level key ({@code "model"}, {@code "state_dict"}).
+         * Without it, a file whose top level is not a state dict is searched for {@code state_dict},
+         * {@code model}, {@code model_state_dict}, {@code module} and {@code net}.
+         *
+         * @param k the key
+         * @return this builder
+         */
+        public Builder optKey(String k) {
+            key = k;
+            return this;
+        }
+
+        /**
+         * Strips a prefix ({@code "module."}, {@code "backbone."}) from the keys that start with it,
+         * as PyTorch's {@code consume_prefix_in_state_dict_if_present}.
+         *
+         * @param p the prefix
+         * @return this builder
+         */
+        public Builder optPrefix(String p) {
+            prefix = p;
+            return this;
+        }
+
+        /**
+         * Sets strict loading (default true). Non-strict loading loads the matching keys and returns
+         * a report of the rest.
+         *
+         * @param s strictness
+         * @return this builder
+         */
+        public Builder optStrict(boolean s) {
+            strict = s;
+            return this;
+        }
+
+        /**
+         * Builds the options.
+         *
+         * @return the options
+         */
+        public CheckpointOptions build() {
+            if (key != null && key.isEmpty()) {
+                throw new IllegalArgumentException("The state-dict key must not be empty");
+            }
+            return new CheckpointOptions(this);
+        }
+    }
+}

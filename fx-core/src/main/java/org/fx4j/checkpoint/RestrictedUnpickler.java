@@ -1,0 +1,479 @@
+package org.fx4j.checkpoint;
+
+import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A pickle reader that builds only plain data (None, booleans, numbers, strings, bytes, lists,
+ * tuples, dicts) and the few PyTorch constructs a checkpoint holds: {@code collections.OrderedDict},
+ * tensor rebuilds ({@code torch._utils._rebuild_tensor_v2}, {@code _rebuild_parameter}, ...) and
+ * storage types ({@code torch.FloatStorage}, ...). Any other global is refused with an error that
+ * names it, before anything is called: a pickle never runs code here.
+ */
+final class RestrictedUnpickler {
+
+    /** A pickled tuple. */
+    static final class Tuple {
+        final Object[] items;
+
+        Tuple(Object[] items) {
+            this.items = items;
+        }
+
+        int size() {
+            return items.length;
+        }
+
+        Object get(int i) {
+            return items[i];
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(items);
+        }
+    }
+
+    /** An allowed global (a class or function of the allow-list). */
+    static final class Global {
+        final String module;
+        final String name;
+
+        Global(String module, String name) {
+            this.module = module;
+            this.name = name;
+        }
+
+        String qualifiedName() {
+            return module + "." + name;
+        }
+
+        @Override
+        public String toString() {
+            return qualifiedName();
+        }
+    }
+
+    /** Applies an allowed global to its arguments (REDUCE) and handles persistent ids. */
+    interface Builder {
+        Object reduce(Global callable, Tuple args) throws CheckpointException;
+
+        Object persistentLoad(Object pid) throws CheckpointException;
+    }
+
+    static final Set<String> ALLOWED = Set.of(
+            "collections.OrderedDict",
+            "torch._utils._rebuild_tensor",
+            "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter",
+            "torch._tensor._rebuild_from_type_v2",
+            "torch._tensor.Tensor",
+            "torch.Tensor",
+            "torch.nn.parameter.Parameter",
+            "torch.FloatStorage",
+            "torch.HalfStorage",
+            "torch.BFloat16Storage",
+            "torch.DoubleStorage",
+            "torch.LongStorage",
+            "torch.IntStorage",
+            "torch.ShortStorage",
+            "torch.CharStorage",
+            "torch.ByteStorage",
+            "torch.BoolStorage");
+
+    private static final Object MARK = new Object();
+
+    private final ByteBuffer in;
+    private final String source;
+    private final Builder builder;
+    private final List<Object> stack = new ArrayList<>();
+    private final List<Integer> marks = new ArrayList<>();
+    private final Map<Integer, Object> memo = new HashMap<>();
+
+    RestrictedUnpickler(ByteBuffer in, String source, Builder builder) {
+        this.in = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.source = source;
+        this.builder = builder;
+    }
+
+    /** The position after the last pickle read (for files holding several pickles). */
+    int position() {
+        return in.position();
+    }
+
+    Object load() throws CheckpointException {
+        stack.clear();
+        marks.clear();
+        memo.clear();
+        try {
+            while (true) {
+                int op = in.get() & 0xff;
+                if (op == '.') {
+                    if (stack.size() != 1) {
+                        throw corrupt("stack holds " + stack.size() + " items at STOP");
+                    }
+                    return stack.remove(0);
+                }
+                step(op);
+            }
+        } catch (BufferUnderflowException e) {
+            throw new CheckpointException(source + " is truncated: its pickle ends before the STOP opcode", e);
+        } catch (ClassCastException | IndexOutOfBoundsException | NumberFormatException e) {
+            throw new CheckpointException(source + " is corrupt: malformed pickle (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private CheckpointException corrupt(String what) {
+        return new CheckpointException(source + " is corrupt: malformed pickle (" + what + ")");
+    }
+
+    @SuppressWarnings("unchecked")
+    private void step(int op) throws CheckpointException {
+        switch (op) {
+            case 0x80: // PROTO
+                in.get();
+                break;
+            case 0x95: // FRAME
+                in.getLong();
+                break;
+            case '(':
+                marks.add(stack.size());
+                stack.add(MARK);
+                break;
+            case '0':
+                pop();
+                break;
+            case '1':
+                popMark();
+                break;
+            case '2':
+                push(peek());
+                break;
+            case '}':
+                push(new LinkedHashMap<Object, Object>());
+                break;
+            case ']':
+                push(new ArrayList<Object>());
+                break;
+            case ')':
+                push(new Tuple(new Object[0]));
+                break;
+            case 0x8f: // EMPTY_SET
+                push(new ArrayList<Object>());
+                break;
+            case 0x90: // ADDITEMS
+            {
+                List<Object> items = popMark();
+                ((List<Object>) peek()).addAll(items);
+                break;
+            }
+            case 0x91: // FROZENSET
+                push(popMark());
+                break;
+            case 't':
+                push(new Tuple(popMark().toArray()));
+                break;
+            case 0x85:
+                push(new Tuple(new Object[] {pop()}));
+                break;
+            case 0x86: {
+                Object b = pop();
+                Object a = pop();
+                push(new Tuple(new Object[] {a, b}));
+                break;
+            }
+            case 0x87: {
+                Object c = pop();
+                Object b = pop();
+                Object a = pop();
+                push(new Tuple(new Object[] {a, b, c}));
+                break;
+            }
+            case 'l':
+                push(new ArrayList<>(popMark()));
+                break;
+            case 'd': {
+                List<Object> items = popMark();
+                Map<Object, Object> map = new LinkedHashMap<>();
+                for (int i = 0; i + 1 < items.size(); i += 2) {
+                    map.put(items.get(i), items.get(i + 1));
+                }
+                push(map);
+                break;
+            }
+            case 'a': {
+                Object v = pop();
+                ((List<Object>) peek()).add(v);
+                break;
+            }
+            case 'e': {
+                List<Object> items = popMark();
+                ((List<Object>) peek()).addAll(items);
+                break;
+            }
+            case 's': {
+                Object v = pop();
+                Object k = pop();
+                ((Map<Object, Object>) peek()).put(k, v);
+                break;
+            }
+            case 'u': {
+                List<Object> items = popMark();
+                Map<Object, Object> map = (Map<Object, Object>) peek();
+                for (int i = 0; i + 1 < items.size(); i += 2) {
+                    map.put(items.get(i), items.get(i + 1));
+                }
+                break;
+            }
+            case 'J':
+                push((long) in.getInt());
+                break;
+            case 'K':
+                push((long) (in.get() & 0xff));
+                break;
+            case 'M':
+                push((long) (in.getShort() & 0xffff));
+                break;
+            case 0x8a:
+                push(readLong(in.get() & 0xff));
+                break;
+            case 0x8b:
+                push(readLong(in.getInt()));
+                break;
+            case 'I': {
+                String s = readLine();
+                push("01".equals(s) ? Boolean.TRUE : "00".equals(s) ? Boolean.FALSE : (Object) Long.parseLong(s));
+                break;
+            }
+            case 'L': {
+                String s = readLine();
+                push(new BigInteger(s.endsWith("L") ? s.substring(0, s.length() - 1) : s));
+                break;
+            }
+            case 'G':
+                push(in.order(ByteOrder.BIG_ENDIAN).getDouble());
+                in.order(ByteOrder.LITTLE_ENDIAN);
+                break;
+            case 'F':
+                push(Double.parseDouble(readLine()));
+                break;
+            case 'N':
+                push(null);
+                break;
+            case 0x88:
+                push(Boolean.TRUE);
+                break;
+            case 0x89:
+                push(Boolean.FALSE);
+                break;
+            case 'X':
+                push(readString(in.getInt()));
+                break;
+            case 0x8c:
+                push(readString(in.get() & 0xff));
+                break;
+            case 0x8d:
+                push(readString(Math.toIntExact(in.getLong())));
+                break;
+            case 'T':
+            case 'B':
+                push(readBytes(in.getInt()));
+                break;
+            case 'U':
+            case 'C':
+                push(readBytes(in.get() & 0xff));
+                break;
+            case 0x8e:
+            case 0x96:
+                push(readBytes(Math.toIntExact(in.getLong())));
+                break;
+            case 'q':
+                memo.put(in.get() & 0xff, peek());
+                break;
+            case 'r':
+                memo.put(in.getInt(), peek());
+                break;
+            case 'p':
+                memo.put(Integer.parseInt(readLine()), peek());
+                break;
+            case 0x94:
+                memo.put(memo.size(), peek());
+                break;
+            case 'h':
+                push(memoGet(in.get() & 0xff));
+                break;
+            case 'j':
+                push(memoGet(in.getInt()));
+                break;
+            case 'g':
+                push(memoGet(Integer.parseInt(readLine())));
+                break;
+            case 'c': {
+                String module = readLine();
+                String name = readLine();
+                push(global(module, name));
+                break;
+            }
+            case 0x93: {
+                String name = (String) pop();
+                String module = (String) pop();
+                push(global(module, name));
+                break;
+            }
+            case 'R': {
+                Tuple args = (Tuple) pop();
+                Object callable = pop();
+                if (!(callable instanceof Global)) {
+                    throw corrupt("REDUCE on a non-callable " + describe(callable));
+                }
+                push(builder.reduce((Global) callable, args));
+                break;
+            }
+            case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
+                Tuple args = (Tuple) pop();
+                Object cls = pop();
+                if (!(cls instanceof Global)) {
+                    throw corrupt("NEWOBJ on " + describe(cls));
+                }
+                push(builder.reduce((Global) cls, args));
+                break;
+            }
+            case 'b': { // BUILD: state of an OrderedDict (its _metadata) carries no tensors
+                Object state = pop();
+                Object target = peek();
+                if (!(target instanceof Map)) {
+                    throw new CheckpointException(
+                            source + " sets the state of a " + describe(target)
+                                    + ", which fx4j's restricted unpickler does not build; save a plain state_dict");
+                }
+                if (state instanceof Tuple && ((Tuple) state).size() == 2 && ((Tuple) state).get(1) instanceof Map) {
+                    ((Map<Object, Object>) target).putAll((Map<Object, Object>) ((Tuple) state).get(1));
+                }
+                break;
+            }
+            case 'Q':
+                push(builder.persistentLoad(pop()));
+                break;
+            case 'P':
+                push(builder.persistentLoad(readLine()));
+                break;
+            case 'i':
+            case 'o':
+            case 0x92:
+            case 0x82:
+            case 0x83:
+            case 0x84:
+                throw new CheckpointException(
+                        source + " uses pickle opcode 0x" + Integer.toHexString(op)
+                                + " (object construction), which fx4j's restricted unpickler refuses");
+            default:
+                throw corrupt("unknown opcode 0x" + Integer.toHexString(op) + " at byte " + (in.position() - 1));
+        }
+    }
+
+    private Global global(String module, String name) throws CheckpointException {
+        String qualified = module + "." + name;
+        if (!ALLOWED.contains(qualified)) {
+            throw new CheckpointException(
+                    source + " refers to the Python global '" + qualified + "', which fx4j refuses to load: its"
+                            + " restricted unpickler builds only tensors, storages and (Ordered)dicts and never runs"
+                            + " code. Save only the model's state_dict (torch.save(model.state_dict(), f)) or convert"
+                            + " the file to safetensors.");
+        }
+        return new Global(module, name);
+    }
+
+    private Object memoGet(int key) throws CheckpointException {
+        if (!memo.containsKey(key)) {
+            throw corrupt("memo key " + key + " read before it is written");
+        }
+        return memo.get(key);
+    }
+
+    private Object readLong(int n) {
+        byte[] b = new byte[n];
+        in.get(b);
+        if (n == 0) {
+            return 0L;
+        }
+        byte[] be = new byte[n];
+        for (int i = 0; i < n; i++) {
+            be[i] = b[n - 1 - i];
+        }
+        BigInteger v = new BigInteger(be);
+        return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    private String readString(int n) {
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private byte[] readBytes(int n) {
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+
+    private String readLine() {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            byte b = in.get();
+            if (b == '\n') {
+                return sb.toString();
+            }
+            sb.append((char) (b & 0xff));
+        }
+    }
+
+    private void push(Object o) {
+        stack.add(o);
+    }
+
+    private Object pop() throws CheckpointException {
+        if (stack.isEmpty() || stack.get(stack.size() - 1) == MARK) {
+            throw corrupt("stack underflow");
+        }
+        return stack.remove(stack.size() - 1);
+    }
+
+    private Object peek() throws CheckpointException {
+        if (stack.isEmpty()) {
+            throw corrupt("stack underflow");
+        }
+        return stack.get(stack.size() - 1);
+    }
+
+    private List<Object> popMark() throws CheckpointException {
+        if (marks.isEmpty()) {
+            throw corrupt("no MARK on the stack");
+        }
+        int m = marks.remove(marks.size() - 1);
+        List<Object> items = new ArrayList<>(stack.subList(m + 1, stack.size()));
+        stack.subList(m, stack.size()).clear();
+        return items;
+    }
+
+    static String describe(Object o) {
+        return o == null ? "None" : o instanceof Global ? ((Global) o).qualifiedName() : o.getClass().getSimpleName();
+    }
+
+    static <T> T cast(Object o, Class<T> type, String what, String source) throws CheckpointException {
+        if (!type.isInstance(o)) {
+            throw new CheckpointException(source + " is corrupt: " + what + " is a " + describe(o) + ", expected "
+                    + type.getSimpleName());
+        }
+        return type.cast(o);
+    }
+}
