@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1-3) of little-endian arrays (read
- * in C or Fortran order, written in C order): float16/32/64 (float64 is read as float32), int8/16/32/64, uint8 and bool.
+ * in C or Fortran order, written in C order): float16/32/64 (float64 is read as float32), int8/32/64, uint8 and bool.
  */
 public final class Npy {
 
