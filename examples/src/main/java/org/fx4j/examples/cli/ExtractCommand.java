@@ -1,6 +1,5 @@
 package org.fx4j.examples.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -28,8 +27,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fx extract MODEL --nodes N1[:alias],N2 [--input FILE] [--size 224] [--out DIR] [--png]}:
- * builds the extractor, runs it and prints name, shape, mean and std per output.
+ * {@code fx extract MODEL --nodes N1[:alias],N2 [--weights FILE] [--input FILE] [--size 224] [--out DIR]
+ * [--png]}: builds the extractor, runs it and prints name, shape, mean and std per output.
  */
 @Command(name = "extract", mixinStandardHelpOptions = true, description = "Extract intermediate features of a model.")
 public final class ExtractCommand implements Callable<Integer> {
@@ -56,6 +55,9 @@ public final class ExtractCommand implements Callable<Integer> {
 
     @Option(names = "--png", description = "Also write DIR/<name>.png, a grid of each output's channels.")
     private boolean png;
+
+    @picocli.CommandLine.Mixin
+    private WeightsOptions weights = new WeightsOptions();
 
     private final ModelCatalog catalog;
 
@@ -103,9 +105,8 @@ public final class ExtractCommand implements Callable<Integer> {
         fx.eval();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = ImageInputs.load(input, size, manager);
-            Engine.getInstance().setRandomSeed(ModelCatalog.SEED);
-            net.initialize(manager);
-            w.println("# " + model + " (torchvision random initialisation, seed " + ModelCatalog.SEED + "), input "
+            String origin = weights.apply(net, manager);
+            w.println("# " + model + " (" + origin + "), input "
                     + (input == null ? "bundled sample.png" : input.toString()) + " " + x.getShape());
             NDList features = fx.forward(new NDList(x));
             int width = features.stream().mapToInt(a -> a.getName().length()).max().orElse(4);

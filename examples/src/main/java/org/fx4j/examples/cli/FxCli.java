@@ -3,21 +3,23 @@ package org.fx4j.examples.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import java.io.PrintWriter;
+import org.fx4j.checkpoint.CheckpointException;
 import org.fx4j.examples.inject.BackbonesModule;
 import org.fx4j.examples.inject.GuiceFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code fx} command: list graph nodes, extract features, run the demo. Bad input ends with one
- * {@code fx: error: ...} line on stderr and exit status 2; set {@code FX_DEBUG=1} for stack traces.
+ * The {@code fx} command: list graph nodes, extract features, convert checkpoints, run the demo. Bad
+ * input ends with one {@code fx: error: ...} line on stderr (a checkpoint that does not fit the model
+ * lists all its mismatched keys) and exit status 2; set {@code FX_DEBUG=1} for stack traces.
  */
 @Command(
         name = "fx",
         mixinStandardHelpOptions = true,
         version = "fx4j 0.1.0",
         description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
-        subcommands = {NodesCommand.class, ExtractCommand.class, DemoCommand.class})
+        subcommands = {NodesCommand.class, ExtractCommand.class, ConvertCommand.class, DemoCommand.class})
 public final class FxCli implements Runnable {
 
     /** Exit status for bad input. */
@@ -43,7 +45,8 @@ public final class FxCli implements Runnable {
         cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            err.println("fx: error: " + firstLine(message));
+            // A checkpoint error lists every missing, unexpected and mis-shaped key: print it whole.
+            err.println("fx: error: " + (e instanceof CheckpointException ? message : firstLine(message)));
             if ("1".equals(System.getenv("FX_DEBUG"))) {
                 e.printStackTrace(err);
             }

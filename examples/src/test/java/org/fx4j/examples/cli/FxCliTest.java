@@ -108,6 +108,39 @@ class FxCliTest {
     }
 
     @Test
+    void weightsAreLoadedAndConverted(@TempDir Path dir) throws IOException {
+        Path weights = dir.resolve("r18.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.fx4j.nn.Module net = org.fx4j.models.ResNets.resnet18();
+            m.getEngine().setRandomSeed(123);
+            net.initialize(m);
+            org.fx4j.checkpoint.Checkpoints.saveSafetensors(net, weights);
+        }
+        Run r = fx("extract", "resnet18", "--weights", weights.toString(), "--nodes", "fc", "--size", "64");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("weights " + weights + ": 122 tensors loaded"), r.out);
+        Run seeded = fx("extract", "resnet18", "--nodes", "fc", "--size", "64");
+        assertFalse(seeded.out.lines().filter(l -> l.startsWith("fc")).findFirst().orElseThrow()
+                .equals(r.out.lines().filter(l -> l.startsWith("fc")).findFirst().orElseThrow()),
+                "the loaded weights are used, not the seeded initialisation");
+
+        Path copy = dir.resolve("copy.safetensors");
+        Run c = fx("convert", weights.toString(), copy.toString());
+        assertEquals(0, c.code, c.err);
+        assertTrue(c.out.startsWith("wrote 122 tensors from " + weights + " (SAFETENSORS) to " + copy), c.out);
+
+        Run wrongModel = fx("extract", "resnet50", "--weights", weights.toString(), "--nodes", "fc");
+        assertEquals(FxCli.BAD_INPUT, wrongModel.code);
+        assertTrue(wrongModel.err.startsWith("fx: error: Error(s) in loading state_dict for ResNet:"), wrongModel.err);
+        assertTrue(wrongModel.err.contains("Missing key(s) in state_dict: \"layer1.0.conv3.weight\"")
+                && wrongModel.err.contains("size mismatch for fc.weight"), wrongModel.err);
+
+        Run badOut = fx("convert", weights.toString(), dir.resolve("x.pth").toString());
+        assertEquals(FxCli.BAD_INPUT, badOut.code);
+        assertTrue(badOut.err.contains("name the output *.safetensors"), badOut.err);
+    }
+
+    @Test
     void badInputsGiveOneLineErrors(@TempDir Path dir) throws IOException {
         Path notImage = dir.resolve("bad.png");
         Files.writeString(notImage, "not an image");
