@@ -125,7 +125,7 @@ public final class Checkpoints {
             Format format = detect(ch, file.toString());
             switch (format) {
                 case TORCH_ZIP:
-                    return TorchCheckpointReader.readZip(ch, new ZipDirectory(ch, source), source, manager, options);
+                    return TorchCheckpointReader.readZip(new ZipDirectory(ch, source), source, manager, options);
                 case TORCH_LEGACY:
                     return TorchCheckpointReader.readLegacy(ch, source, manager, options);
                 case SAFETENSORS:

@@ -25,7 +25,7 @@ final class TorchCheckpointReader {
 
     private TorchCheckpointReader() {}
 
-    static StateDict readZip(FileChannel channel, ZipDirectory dir, String source, NDManager manager, CheckpointOptions options)
+    static StateDict readZip(ZipDirectory dir, String source, NDManager manager, CheckpointOptions options)
             throws IOException {
         ZipDirectory.Entry pkl = null;
         for (ZipDirectory.Entry e : dir.entries().values()) {
