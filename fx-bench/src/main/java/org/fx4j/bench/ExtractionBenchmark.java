@@ -1,5 +1,6 @@
 package org.fx4j.bench;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -28,15 +29,20 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Extractor forward vs the eager forward of the same model, and tracing + building an extractor.
- * Run: {@code java -jar fx-bench/target/benchmarks.jar ExtractionBenchmark -rf json}.
+ * Extraction latency: the extractor's forward vs the eager forward of the full model (with
+ * {@code nodes=layer1} this shows what pruning saves), and tracing + building an extractor.
+ * Images per second = batch * 1000 / (ms per op).
+ *
+ * <p>Run: {@code java -jar fx-bench/target/benchmarks.jar ExtractionBenchmark -rf json}; add {@code
+ * -p device=gpu} on a machine with a CUDA libtorch.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"})
 public class ExtractionBenchmark {
 
     /** Backbone name from the registry. */
@@ -44,12 +50,16 @@ public class ExtractionBenchmark {
     public String model;
 
     /** Batch size. */
-    @Param({"1", "8"})
+    @Param({"1", "8", "32"})
     public int batch;
 
-    /** Comma-separated return nodes. */
-    @Param({"layer1,layer2,layer3,layer4"})
+    /** Comma-separated return nodes: an early node, or the four stages. */
+    @Param({"layer1", "layer1,layer2,layer3,layer4"})
     public String nodes;
+
+    /** cpu or gpu (skipped with a message where DJL sees no GPU). */
+    @Param({"cpu"})
+    public String device;
 
     private NDManager manager;
     private Module net;
@@ -59,8 +69,8 @@ public class ExtractionBenchmark {
     /** Builds the model, the extractor and the input once per trial. */
     @Setup(Level.Trial)
     public void setUp() {
-        JniUtils.setGradMode(false);
-        manager = NDManager.newBaseManager();
+        Device d = BenchDevices.resolve(device);
+        manager = NDManager.newBaseManager(d);
         Engine.getInstance().setRandomSeed(0);
         net = ModelRegistry.create(model);
         net.initialize(manager);
@@ -74,16 +84,16 @@ public class ExtractionBenchmark {
         return Arrays.asList(nodes.split(","));
     }
 
-    /** Releases native memory. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        manager.close();
-    }
-
     /** Inference: libtorch's grad mode is per thread and on by default in new threads. */
     @Setup(Level.Iteration)
     public void noGrad() {
         JniUtils.setGradMode(false);
+    }
+
+    /** Releases native memory. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        manager.close();
     }
 
     /**

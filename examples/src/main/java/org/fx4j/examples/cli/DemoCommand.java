@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -89,14 +88,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
 
             w.println("4. Latency, batch 1, median of " + iters + " runs after 3 warm-ups");
-            double extractMs = medianMs(() -> fx.forward(new NDList(x)).close(), iters);
-            double eagerMs = medianMs(() -> {
+            double extractMs = Timing.measure(() -> fx.forward(new NDList(x)).close(), 3, iters).medianMs;
+            double eagerMs = Timing.measure(() -> {
                 // Eager forward leaves its intermediates in the input's manager: scope them per run.
                 try (NDManager run = manager.newSubManager()) {
                     x.tempAttach(run);
                     net.forward(x);
                 }
-            }, iters);
+            }, 3, iters).medianMs;
             w.printf(Locale.ROOT, "   extractor (layer1..layer4): %8.2f ms%n", extractMs);
             w.printf(Locale.ROOT, "   full model, eager forward:  %8.2f ms%n", eagerMs);
 
@@ -110,19 +109,5 @@ public final class DemoCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
-    }
-
-    private static double medianMs(Runnable r, int iters) {
-        for (int i = 0; i < 3; i++) {
-            r.run();
-        }
-        double[] t = new double[iters];
-        for (int i = 0; i < iters; i++) {
-            long s = System.nanoTime();
-            r.run();
-            t[i] = (System.nanoTime() - s) / 1e6;
-        }
-        Arrays.sort(t);
-        return iters % 2 == 1 ? t[iters / 2] : (t[iters / 2 - 1] + t[iters / 2]) / 2;
     }
 }

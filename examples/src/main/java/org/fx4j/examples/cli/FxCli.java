@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fx4j 0.1.0",
         description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
-        subcommands = {NodesCommand.class, ExtractCommand.class, ConvertCommand.class, DemoCommand.class})
+        subcommands = {NodesCommand.class, ExtractCommand.class, ConvertCommand.class, BenchCommand.class, DemoCommand.class})
 public final class FxCli implements Runnable {
 
     /** Exit status for bad input. */

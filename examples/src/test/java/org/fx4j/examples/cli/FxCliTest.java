@@ -141,6 +141,26 @@ class FxCliTest {
     }
 
     @Test
+    void benchPrintsJsonWithTheDocumentedFields() {
+        Run r = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "2", "--size", "64", "--iters", "2",
+                "--warmup", "1", "--threads", "1", "--eager", "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
+        for (String field : List.of("model", "batch", "threads", "median_ms", "min_ms", "max_ms", "images_per_s", "build_ms")) {
+            assertTrue(o.has(field), field + " in " + r.out);
+        }
+        assertEquals(2, o.get("batch").getAsInt());
+        assertEquals(1, o.get("threads").getAsInt());
+        assertTrue(o.get("min_ms").getAsDouble() <= o.get("median_ms").getAsDouble());
+        assertTrue(o.get("median_ms").getAsDouble() <= o.get("max_ms").getAsDouble());
+        assertEquals(2 * 1000.0 / o.get("median_ms").getAsDouble(), o.get("images_per_s").getAsDouble(), 0.05);
+        assertTrue(o.getAsJsonObject("eager").has("median_ms"));
+        Run bad = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "0");
+        assertEquals(FxCli.BAD_INPUT, bad.code);
+        assertTrue(bad.err.contains("--batch >= 1"), bad.err);
+    }
+
+    @Test
     void badInputsGiveOneLineErrors(@TempDir Path dir) throws IOException {
         Path notImage = dir.resolve("bad.png");
         Files.writeString(notImage, "not an image");

@@ -1,0 +1,174 @@
+package org.fx4j.examples.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.GsonBuilder;
+import com.google.inject.Inject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.features.FeatureExtractor;
+import org.fx4j.features.ReturnNodes;
+import org.fx4j.fx.TraceOptions;
+import org.fx4j.nn.Module;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fx bench MODEL --nodes ... [--batch N] [--iters N] [--threads N] [--json]}: a quick latency
+ * and throughput measurement of an extractor (and, with {@code --eager}, of the model's eager
+ * forward) for users without JMH.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure extractor latency and throughput (warm-up, then median, min, max).")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model name, e.g. resnet50.")
+    private String model;
+
+    @Option(names = "--nodes", required = true, split = ",", paramLabel = "NODE[:ALIAS]", description = "Nodes to return.")
+    private List<String> nodes;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Batch size (default ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--size", defaultValue = "224", description = "Image side (default ${DEFAULT-VALUE}).")
+    private int size;
+
+    @Option(names = "--iters", defaultValue = "20", description = "Timed runs (default ${DEFAULT-VALUE}).")
+    private int iters;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (default ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core).")
+    private Integer threads;
+
+    @Option(names = "--eager", description = "Also time the full model's eager forward.")
+    private boolean eager;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    private boolean json;
+
+    @Mixin
+    private WeightsOptions weights = new WeightsOptions();
+
+    private final ModelCatalog catalog;
+
+    /**
+     * Creates the command.
+     *
+     * @param catalog the known models
+     */
+    @Inject
+    public BenchCommand(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Integer call() throws IOException {
+        if (batch < 1 || iters < 1 || warmup < 0 || size < 32 || (threads != null && threads < 1)) {
+            throw new IllegalArgumentException(
+                    "need --batch >= 1, --iters >= 1, --warmup >= 0, --size >= 32 and --threads >= 1");
+        }
+        Engine.getInstance(); // loads libtorch before its thread settings are touched
+        int previousThreads = JniUtils.getNumThreads();
+        boolean previousGrad = JniUtils.isGradMode();
+        try {
+            if (threads != null) {
+                JniUtils.setNumThreads(threads);
+            }
+            JniUtils.setGradMode(false);
+            return measure();
+        } finally {
+            JniUtils.setNumThreads(previousThreads);
+            JniUtils.setGradMode(previousGrad);
+        }
+    }
+
+    private int measure() throws IOException {
+        Module net = catalog.create(model);
+        ReturnNodes spec = ReturnNodes.of(ExtractCommand.parseNodes(nodes));
+        TraceOptions quiet = TraceOptions.builder().suppressDiffWarning(true).build();
+        Timing build = Timing.measure(() -> FeatureExtraction.createFeatureExtractor(net, spec, quiet), 20, 20);
+        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, spec, quiet);
+        fx.eval();
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            weights.apply(net, manager);
+            net.eval();
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
+            Timing extract = Timing.measure(() -> fx.forward(new NDList(x)).close(), warmup, iters);
+            result.put("model", model);
+            result.put("nodes", fx.outputNames());
+            result.put("batch", batch);
+            result.put("size", size);
+            result.put("threads", JniUtils.getNumThreads());
+            result.put("iters", iters);
+            result.put("median_ms", round(extract.medianMs));
+            result.put("min_ms", round(extract.minMs));
+            result.put("max_ms", round(extract.maxMs));
+            result.put("images_per_s", round(extract.imagesPerSecond(batch)));
+            result.put("build_ms", round(build.medianMs));
+            if (eager) {
+                Timing full = Timing.measure(() -> {
+                    try (NDManager run = manager.newSubManager()) {
+                        x.tempAttach(run);
+                        net.forward(new NDList(x));
+                    }
+                }, warmup, iters);
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("median_ms", round(full.medianMs));
+                e.put("min_ms", round(full.minMs));
+                e.put("max_ms", round(full.maxMs));
+                e.put("images_per_s", round(full.imagesPerSecond(batch)));
+                result.put("eager", e);
+            }
+        }
+        PrintWriter w = spec().commandLine().getOut();
+        if (json) {
+            w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
+        } else {
+            w.printf(Locale.ROOT, "%s %s batch=%d size=%d threads=%d%n", model, result.get("nodes"), batch, size,
+                    (Integer) result.get("threads"));
+            w.printf(Locale.ROOT, "  trace + build:      median %8.2f ms%n", build.medianMs);
+            w.printf(Locale.ROOT, "  extractor forward:  median %8.2f ms  (min %.2f, max %.2f)  %8.2f images/s%n",
+                    (Double) result.get("median_ms"), (Double) result.get("min_ms"), (Double) result.get("max_ms"),
+                    (Double) result.get("images_per_s"));
+            if (eager) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> e = (Map<String, Object>) result.get("eager");
+                w.printf(Locale.ROOT, "  eager full forward: median %8.2f ms  (min %.2f, max %.2f)  %8.2f images/s%n",
+                        (Double) e.get("median_ms"), (Double) e.get("min_ms"), (Double) e.get("max_ms"),
+                        (Double) e.get("images_per_s"));
+            }
+        }
+        w.flush();
+        return 0;
+    }
+
+    private CommandSpec spec() {
+        return spec;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Side-by-side latency of fx4j and torchvision 0.14.1 feature extractors on this machine.
+
+For each batch size, rounds alternate between torchvision's create_feature_extractor (in this
+process) and fx4j's extractor (`./fx bench ... --json`, timed inside the JVM), with the same model,
+return nodes, batch, image size, thread count and iteration counts. Prints the ratio table; with
+--plot writes a PNG of latency vs batch size; with --json writes all samples.
+
+usage: fx-bench/compare_torchvision.py [--model resnet50] [--nodes layer1,layer2,layer3,layer4]
+       [--batches 1,8,32] [--threads 2] [--iters 10] [--warmup 3] [--rounds 3] [--size 224]
+       [--plot docs/bench-resnet50.png] [--json out.json]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import torch
+import torchvision
+import torchvision.models as models
+from torchvision.models.feature_extraction import create_feature_extractor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def torchvision_round(model, nodes, batch, size, warmup, iters):
+    x = torch.rand(batch, 3, size, size)
+    extractor = create_feature_extractor(model, nodes)
+    with torch.no_grad():
+        for _ in range(warmup):
+            extractor(x)
+        samples = []
+        for _ in range(iters):
+            t = time.perf_counter()
+            extractor(x)
+            samples.append((time.perf_counter() - t) * 1000)
+    return samples
+
+
+def torchvision_build(model, nodes, repeats=10):
+    samples = []
+    for _ in range(repeats + 3):
+        t = time.perf_counter()
+        create_feature_extractor(model, nodes)
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples[3:])
+
+
+def fx4j_round(args, batch):
+    cmd = [os.path.join(ROOT, "fx"), "bench", args.model, "--nodes", args.nodes, "--batch", str(batch),
+           "--size", str(args.size), "--iters", str(args.iters), "--warmup", str(args.warmup),
+           "--threads", str(args.threads), "--eager", "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="resnet50")
+    p.add_argument("--nodes", default="layer1,layer2,layer3,layer4")
+    p.add_argument("--batches", default="1,8,32")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--plot")
+    p.add_argument("--json")
+    args = p.parse_args()
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = getattr(models, args.model)().eval()
+    nodes = args.nodes.split(",")
+    batches = [int(b) for b in args.batches.split(",")]
+    subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
+
+    results = []
+    for batch in batches:
+        tv, fx, eager, fx_build = [], [], [], []
+        for r in range(args.rounds):
+            order = ["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]
+            for side in order:
+                if side == "tv":
+                    tv += torchvision_round(model, nodes, batch, args.size, args.warmup, args.iters)
+                else:
+                    j = fx4j_round(args, batch)
+                    fx.append(j["median_ms"])
+                    eager.append(j["eager"]["median_ms"])
+                    fx_build.append(j["build_ms"])
+        row = {
+            "batch": batch,
+            "torchvision_ms": statistics.median(tv),
+            "fx4j_ms": statistics.median(fx),
+            "fx4j_eager_ms": statistics.median(eager),
+            "fx4j_build_ms": statistics.median(fx_build),
+        }
+        row["ratio_fx4j_over_torchvision"] = row["fx4j_ms"] / row["torchvision_ms"]
+        row["ratio_extractor_over_eager"] = row["fx4j_ms"] / row["fx4j_eager_ms"]
+        results.append(row)
+        print(f"batch {batch}: done", file=sys.stderr)
+
+    tv_build = torchvision_build(model, nodes)
+    print(f"# {args.model}, nodes {args.nodes}, {args.size}x{args.size}, threads {args.threads}, "
+          f"{args.rounds} interleaved rounds x {args.iters} iterations; torch {torch.__version__}, "
+          f"torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"{'batch':>5} {'torchvision ms':>15} {'fx4j ms':>10} {'fx4j/tv':>8} {'fx4j eager ms':>14} {'extractor/eager':>16}")
+    for row in results:
+        print(f"{row['batch']:>5} {row['torchvision_ms']:>15.2f} {row['fx4j_ms']:>10.2f} "
+              f"{row['ratio_fx4j_over_torchvision']:>8.3f} {row['fx4j_eager_ms']:>14.2f} "
+              f"{row['ratio_extractor_over_eager']:>16.3f}")
+    print(f"trace + build: torchvision {tv_build:.2f} ms, fx4j {statistics.median(r['fx4j_build_ms'] for r in results):.2f} ms")
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "results": results, "torchvision_build_ms": tv_build}, f, indent=2)
+    if args.plot:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("no plot: install python3-matplotlib", file=sys.stderr)
+            return
+        fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+        b = [r["batch"] for r in results]
+        ax.plot(b, [r["torchvision_ms"] for r in results], "o-", label=f"torchvision {torchvision.__version__}")
+        ax.plot(b, [r["fx4j_ms"] for r in results], "s-", label="fx4j extractor")
+        ax.plot(b, [r["fx4j_eager_ms"] for r in results], "^--", label="fx4j eager full model")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(b)
+        ax.set_xticklabels([str(x) for x in b])
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("latency per batch (ms, median)")
+        ax.set_title(f"{args.model} {args.nodes} extraction, {args.threads} threads, CPU")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
