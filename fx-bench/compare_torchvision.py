@@ -3,7 +3,8 @@
 
 For each batch size, rounds alternate between torchvision's create_feature_extractor (in this
 process) and fx4j's extractor (`./fx bench ... --json`, timed inside the JVM), with the same model,
-return nodes, batch, image size, thread count and iteration counts. Prints the ratio table; with
+return nodes, batch, image size, thread count and iteration counts. Each fx4j round starts a JVM,
+which also warms up for --jvm-warmup-seconds (JIT compilation) before its timed runs. Prints the ratio table; with
 --plot writes a PNG of latency vs batch size; with --json writes all samples.
 
 usage: fx-bench/compare_torchvision.py [--model resnet50] [--nodes layer1,layer2,layer3,layer4]
@@ -53,7 +54,7 @@ def torchvision_build(model, nodes, repeats=10):
 def fx4j_round(args, batch):
     cmd = [os.path.join(ROOT, "fx"), "bench", args.model, "--nodes", args.nodes, "--batch", str(batch),
            "--size", str(args.size), "--iters", str(args.iters), "--warmup", str(args.warmup),
-           "--threads", str(args.threads), "--eager", "--json"]
+           "--threads", str(args.threads), "--warmup-seconds", str(args.jvm_warmup_seconds), "--eager", "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -67,6 +68,8 @@ def main():
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--jvm-warmup-seconds", type=float, default=5.0,
+                   help="fx4j keeps warming up this long in each round: the JVM compiles hot code first")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--plot")
     p.add_argument("--json")

@@ -57,6 +57,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (default ${DEFAULT-VALUE}).")
     private int warmup;
 
+    @Option(names = "--warmup-seconds", defaultValue = "0",
+            description = "Keep warming up for at least this long (JIT compilation; default ${DEFAULT-VALUE}).")
+    private double warmupSeconds;
+
     @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core).")
     private Integer threads;
 
@@ -84,9 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (batch < 1 || iters < 1 || warmup < 0 || size < 32 || (threads != null && threads < 1)) {
-            throw new IllegalArgumentException(
-                    "need --batch >= 1, --iters >= 1, --warmup >= 0, --size >= 32 and --threads >= 1");
+        if (batch < 1 || iters < 1 || warmup < 0 || warmupSeconds < 0 || size < 32 || (threads != null && threads < 1)) {
+            throw new IllegalArgumentException("need --batch >= 1, --iters >= 1, --warmup >= 0, --warmup-seconds >= 0,"
+                    + " --size >= 32 and --threads >= 1");
         }
         Engine.getInstance(); // loads libtorch before its thread settings are touched
         int previousThreads = JniUtils.getNumThreads();
@@ -115,7 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
             weights.apply(net, manager);
             net.eval();
             NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
-            Timing extract = Timing.measure(() -> fx.forward(new NDList(x)).close(), warmup, iters);
+            Timing extract = Timing.measure(() -> fx.forward(new NDList(x)).close(), warmup, warmupSeconds, iters);
             result.put("model", model);
             result.put("nodes", fx.outputNames());
             result.put("batch", batch);
@@ -133,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
                         x.tempAttach(run);
                         net.forward(new NDList(x));
                     }
-                }, warmup, iters);
+                }, warmup, warmupSeconds, iters);
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("median_ms", round(full.medianMs));
                 e.put("min_ms", round(full.minMs));

@@ -22,7 +22,17 @@ final class Timing {
 
     /** Runs {@code warmup} untimed and {@code iters} timed repetitions of {@code run}. */
     static Timing measure(Runnable run, int warmup, int iters) {
-        for (int i = 0; i < warmup; i++) {
+        return measure(run, warmup, 0, iters);
+    }
+
+    /**
+     * Runs at least {@code warmup} untimed repetitions, and keeps warming up until {@code
+     * warmupSeconds} have passed (the JVM compiles hot code during the first seconds), then {@code
+     * iters} timed ones.
+     */
+    static Timing measure(Runnable run, int warmup, double warmupSeconds, int iters) {
+        long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup || System.nanoTime() < until; i++) {
             run.run();
         }
         double[] t = new double[iters];
