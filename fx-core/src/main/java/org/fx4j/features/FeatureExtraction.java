@@ -239,12 +239,4 @@ public final class FeatureExtraction {
         }
         return i == sub.size();
     }
-
-    static List<String> names(List<Node> nodes) {
-        List<String> out = new ArrayList<>();
-        for (Node n : nodes) {
-            out.add(n.qualifiedName());
-        }
-        return out;
-    }
 }

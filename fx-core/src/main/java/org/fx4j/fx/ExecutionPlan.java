@@ -214,10 +214,6 @@ final class ExecutionPlan {
         }
     }
 
-    int instructionCount() {
-        return instructions.length;
-    }
-
     List<String> inputNames() {
         return List.of(inputNames);
     }

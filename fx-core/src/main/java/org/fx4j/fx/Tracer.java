@@ -96,7 +96,7 @@ public final class Tracer implements ModuleCallHandler {
             throw new IllegalStateException("A Tracer traces once; create a new Tracer for another trace");
         }
         used = true;
-        indexPaths(root, "", new HashSet<>());
+        indexPaths(root, "");
         Module module = root instanceof Module ? (Module) root : null;
         boolean previousMode = module != null && module.isTraining();
         if (module != null) {
@@ -148,7 +148,7 @@ public final class Tracer implements ModuleCallHandler {
         return List.of("x");
     }
 
-    private void indexPaths(Block block, String path, Set<Object> seen) {
+    private void indexPaths(Block block, String path) {
         if (modulePaths.containsKey(block)) {
             return;
         }
@@ -157,7 +157,7 @@ public final class Tracer implements ModuleCallHandler {
             parameterPaths.putIfAbsent(p.getValue(), join(path, p.getKey()));
         }
         for (Pair<String, Block> child : block.getChildren()) {
-            indexPaths(child.getValue(), join(path, child.getKey()), seen);
+            indexPaths(child.getValue(), join(path, child.getKey()));
         }
     }
 
