@@ -348,16 +348,13 @@ final class RestrictedUnpickler {
                 push(builder.reduce((Global) cls, args));
                 break;
             }
-            case 'b': { // BUILD: state of an OrderedDict (its _metadata) carries no tensors
-                Object state = pop();
+            case 'b': { // BUILD: an OrderedDict's state (its _metadata) carries no tensors and is dropped
+                pop();
                 Object target = peek();
                 if (!(target instanceof Map)) {
                     throw new CheckpointException(
                             source + " sets the state of a " + describe(target)
                                     + ", which fx4j's restricted unpickler does not build; save a plain state_dict");
-                }
-                if (state instanceof Tuple && ((Tuple) state).size() == 2 && ((Tuple) state).get(1) instanceof Map) {
-                    ((Map<Object, Object>) target).putAll((Map<Object, Object>) ((Tuple) state).get(1));
                 }
                 break;
             }

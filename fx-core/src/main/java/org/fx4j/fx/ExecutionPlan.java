@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.fx4j.nn.ForwardContext;
 
 /**
@@ -110,6 +111,7 @@ final class ExecutionPlan {
     private final int slotCount;
     private final int[] inputSlots;
     private final String[] inputNames;
+    private final Node[] inputNodes;
     private final Instruction[] instructions;
     private final String[] outputNames;
     private final Arg[] outputs;
@@ -122,6 +124,7 @@ final class ExecutionPlan {
         List<Instruction> program = new ArrayList<>();
         List<Integer> inputs = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<Node> placeholders = new ArrayList<>();
         for (Node n : graph.nodes()) {
             if (n.op() == NodeOp.OUTPUT) {
                 continue;
@@ -131,6 +134,7 @@ final class ExecutionPlan {
             if (n.op() == NodeOp.PLACEHOLDER) {
                 inputs.add(slot);
                 names.add(n.target());
+                placeholders.add(n);
             } else {
                 Arg[] args = new Arg[n.args().size()];
                 for (int i = 0; i < args.length; i++) {
@@ -142,6 +146,7 @@ final class ExecutionPlan {
         this.slotCount = slotOf.size();
         this.inputSlots = inputs.stream().mapToInt(Integer::intValue).toArray();
         this.inputNames = names.toArray(new String[0]);
+        this.inputNodes = placeholders.toArray(new Node[0]);
         this.instructions = program.toArray(new Instruction[0]);
         Map<String, Object> outs = graph.outputs();
         this.outputNames = outs.keySet().toArray(new String[0]);
@@ -219,6 +224,10 @@ final class ExecutionPlan {
     }
 
     NDList run(ForwardContext ctx, NDList inputs) {
+        return run(ctx, inputs, null);
+    }
+
+    NDList run(ForwardContext ctx, NDList inputs, BiConsumer<Node, Object> observer) {
         if (inputs.size() != inputSlots.length) {
             throw new IllegalArgumentException(
                     className + " takes " + inputSlots.length + " input array(s) " + Arrays.toString(inputNames) + ", got "
@@ -227,6 +236,9 @@ final class ExecutionPlan {
         Object[] slots = new Object[slotCount];
         for (int i = 0; i < inputSlots.length; i++) {
             slots[inputSlots[i]] = inputs.get(i);
+            if (observer != null) {
+                observer.accept(inputNodes[i], inputs.get(i));
+            }
         }
         Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
         Instruction current = null;
@@ -234,6 +246,9 @@ final class ExecutionPlan {
             for (Instruction ins : instructions) {
                 current = ins;
                 slots[ins.out] = execute(ctx, ins, slots, device);
+                if (observer != null) {
+                    observer.accept(ins.node, slots[ins.out]);
+                }
                 for (int r : ins.release) {
                     release(slots, r);
                 }

@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.Module;
 
@@ -89,6 +90,19 @@ public class GraphModule extends Module {
     @Override
     public NDList forward(ForwardContext ctx, NDList inputs) {
         return plan.run(ctx, inputs);
+    }
+
+    /**
+     * Runs the graph and shows every node's value to {@code observer} right after it is computed
+     * (before it may be closed), for shape propagation or debugging.
+     *
+     * @param ctx the context
+     * @param inputs the inputs
+     * @param observer receives (node, value); values must not be kept
+     * @return the outputs
+     */
+    public NDList forward(ForwardContext ctx, NDList inputs, BiConsumer<Node, Object> observer) {
+        return plan.run(ctx, inputs, observer);
     }
 
     /** {@inheritDoc} */

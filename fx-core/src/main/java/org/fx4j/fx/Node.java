@@ -23,8 +23,14 @@ public final class Node {
     private final List<Object> args;
     private final Object callable;
     private final int outputCount;
+    private final String modulePath;
 
     Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount) {
+        this(op, name, qualifiedName, target, args, callable, outputCount, "");
+    }
+
+    Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount,
+            String modulePath) {
         this.op = op;
         this.name = name;
         this.qualifiedName = qualifiedName;
@@ -32,6 +38,17 @@ public final class Node {
         this.args = Collections.unmodifiableList(new ArrayList<>(args));
         this.callable = callable;
         this.outputCount = outputCount;
+        this.modulePath = modulePath;
+    }
+
+    /**
+     * Returns the path of the module this node belongs to: the called module for {@code
+     * call_module}, otherwise the module whose forward recorded it ({@code ""} for the root).
+     *
+     * @return the module path
+     */
+    public String modulePath() {
+        return modulePath;
     }
 
     /**

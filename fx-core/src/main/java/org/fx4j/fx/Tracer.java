@@ -403,7 +403,8 @@ public final class Tracer implements ModuleCallHandler {
     private Node addNode(NodeOp op, String baseName, String target, List<Object> args, Object callable, int count) {
         String qualified = qualify(op, baseName);
         String name = uniqueName(qualified.replace('.', '_'));
-        Node node = new Node(op, name, qualified, target, args, callable, count);
+        Node node = new Node(op, name, qualified, target, args, callable, count,
+                op == NodeOp.CALL_MODULE ? target : currentPath);
         nodes.add(node);
         qualifiedNames.add(qualified);
         return node;
