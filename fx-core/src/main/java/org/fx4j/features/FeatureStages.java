@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.fx4j.fx.Graph;
 import org.fx4j.fx.Node;
 import org.fx4j.fx.NodeOp;
@@ -22,11 +23,12 @@ import org.fx4j.fx.Tracer;
  * propagation rather than per-model tables, and extractors built from stage indices
  * ({@code outIndices}, negative indices counting from the end).
  *
- * <p>A stage ends at the last node of each spatial reduction (stride). Nodes are grouped at the
- * shallowest module level that splits the network into several blocks ({@code conv1, bn1, ...,
- * layer4} for a ResNet, {@code features.0 ... features.18} for a MobileNetV2); for each reduction, the
- * last node of the last block whose output has it ends that stage. Outputs with no spatial extent
- * (pooled heads) are not stages. For a ResNet this gives {@code relu} (stride 2) and the outputs of
+ * <p>A stage ends at the last node of each spatial reduction (stride). Only strided feature maps
+ * count: NCHW outputs whose height and width divide the probe's (so pooled heads and adaptive
+ * pools to fixed sizes are not stages). Nodes are grouped at the shallowest module level whose
+ * blocks end at every reduction present ({@code conv1, bn1, ..., layer4} for a ResNet, {@code
+ * features.0 ... features.18} for a MobileNetV2); for each reduction, the last node of the last block
+ * whose output has it ends that stage. For a ResNet this gives {@code relu} (stride 2) and the outputs of
  * {@code layer1} to {@code layer4} (strides 4 to 32), as timm's {@code features_only} does.
  */
 public final class FeatureStages {
@@ -57,7 +59,7 @@ public final class FeatureStages {
         List<Node> spatial = new ArrayList<>();
         for (Map.Entry<Node, Shape> e : shapes.entrySet()) {
             Shape s = e.getValue();
-            if (e.getKey().op() != NodeOp.PLACEHOLDER && s.dimension() == 4 && s.get(2) > 1 && s.get(3) > 1) {
+            if (e.getKey().op() != NodeOp.PLACEHOLDER && isStrided(probe, s)) {
                 spatial.add(e.getKey());
             }
         }
@@ -66,10 +68,14 @@ public final class FeatureStages {
                     + " has no node with a spatial (NCHW, H and W > 1) output for probe " + probe
                     + "; stages are defined for convolutional backbones");
         }
+        Set<Integer> present = new TreeSet<>();
+        for (Node n : spatial) {
+            present.add(FeatureInfo.reduction(probe, shapes.get(n)));
+        }
+        int maxDepth = spatial.stream().mapToInt(n -> n.qualifiedName().split("\\.").length).max().orElse(1);
         int depth = 1;
         Map<String, Node> groupEnds = groupEnds(spatial, depth);
-        int maxDepth = spatial.stream().mapToInt(n -> n.qualifiedName().split("\\.").length).max().orElse(1);
-        while (groupEnds.size() < 2 && depth < maxDepth) {
+        while (!covered(groupEnds, shapes, probe).equals(present) && depth < maxDepth) {
             groupEnds = groupEnds(spatial, ++depth);
         }
         TreeMap<Integer, Node> lastByReduction = new TreeMap<>();
@@ -83,6 +89,20 @@ public final class FeatureStages {
             names.add(n.qualifiedName());
         }
         return names;
+    }
+
+    /** An NCHW output whose height and width divide the probe's: a strided feature map. */
+    private static boolean isStrided(Shape probe, Shape s) {
+        return s.dimension() == 4 && s.get(2) > 1 && s.get(3) > 1 && probe.get(2) % s.get(2) == 0
+                && probe.get(3) % s.get(3) == 0;
+    }
+
+    private static Set<Integer> covered(Map<String, Node> ends, Map<Node, Shape> shapes, Shape probe) {
+        Set<Integer> out = new TreeSet<>();
+        for (Node n : ends.values()) {
+            out.add(FeatureInfo.reduction(probe, shapes.get(n)));
+        }
+        return out;
     }
 
     private static Map<String, Node> groupEnds(List<Node> spatial, int depth) {

@@ -81,6 +81,16 @@ public final class Init {
     }
 
     /**
+     * {@code normal_(w, 0, std)}.
+     *
+     * @param std the standard deviation
+     * @return the initializer
+     */
+    public static Initializer normal(float std) {
+        return (manager, shape, dataType) -> manager.randomNormal(0f, std, shape, dataType);
+    }
+
+    /**
      * Fills with a constant.
      *
      * @param value the value

@@ -27,6 +27,15 @@ public final class ModelRegistry {
         MODELS.put("resnext101_64x4d", ResNets::resnext101_64x4d);
         MODELS.put("wide_resnet50_2", ResNets::wide_resnet50_2);
         MODELS.put("wide_resnet101_2", ResNets::wide_resnet101_2);
+        MODELS.put("mobilenet_v2", MobileNetV2::new);
+        MODELS.put("vgg11", () -> VGG.vgg("A", false));
+        MODELS.put("vgg11_bn", () -> VGG.vgg("A", true));
+        MODELS.put("vgg13", () -> VGG.vgg("B", false));
+        MODELS.put("vgg13_bn", () -> VGG.vgg("B", true));
+        MODELS.put("vgg16", () -> VGG.vgg("D", false));
+        MODELS.put("vgg16_bn", () -> VGG.vgg("D", true));
+        MODELS.put("vgg19", () -> VGG.vgg("E", false));
+        MODELS.put("vgg19_bn", () -> VGG.vgg("E", true));
     }
 
     private ModelRegistry() {}

@@ -18,6 +18,8 @@ import org.fx4j.checkpoint.LoadReport;
 import org.fx4j.checkpoint.StateDict;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.features.FeatureExtractor;
+import org.fx4j.features.FeatureStages;
+import org.fx4j.fx.TraceOptions;
 import org.fx4j.io.Npy;
 import org.fx4j.nn.Module;
 import org.fx4j.testing.TorchvisionReference;
@@ -26,13 +28,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Numeric parity with torchvision 0.14.1: its randomly initialised model (with non-trivial
- * batch-norm statistics), saved with torch.save in both formats and as safetensors, loaded into the
- * fx4j model, gives the same layer1..layer4 features and logits.
+ * batch-norm statistics), saved with torch.save, loaded into the fx4j model, gives the same stage
+ * features (FeatureStages) and logits. ResNets are checked in all three formats (torch.save zip and
+ * legacy, safetensors); the other models in the zip format.
  */
-class ResNetCheckpointParityTest {
+class CheckpointParityTest {
 
     /** Largest |fx4j - torchvision| over the largest |torchvision|, per output. */
     static final double TOLERANCE = 1e-4;
+
+    private static final TraceOptions QUIET = TraceOptions.builder().suppressDiffWarning(true).build();
 
     static List<String> models() {
         return ModelRegistry.names();
@@ -56,19 +61,29 @@ class ResNetCheckpointParityTest {
         TorchvisionReference.assumeAvailable();
         Path dir = Files.createTempDirectory("fx4j-parity-" + name);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionReference.run(ResNetCheckpointParityTest.class, "/reference/resnet_parity.py", name, dir.toString());
+            Module probe = ModelRegistry.create(name);
+            probe.initialize(manager);
+            List<String> stages = FeatureStages.stageNodes(probe);
+            List<String> all = FeatureExtraction.getGraphNodeNames(probe, QUIET).eval();
+            String last = all.get(all.size() - 1);
+            List<String> nodes = new java.util.ArrayList<>(stages);
+            nodes.add(last);
+            boolean allFormats = name.startsWith("res") || name.startsWith("wide_res");
+            TorchvisionReference.run(CheckpointParityTest.class, "/reference/model_parity.py", name, dir.toString(),
+                    String.join(",", nodes), allFormats ? "all" : "zip");
             NDArray x = Npy.read(dir.resolve("input.npy"), manager);
             try (StateDict expected = Checkpoints.read(dir.resolve("expected.npz"), manager)) {
                 double worst = 0;
-                for (String file : List.of("weights.pth", "weights_legacy.pth", "weights.safetensors")) {
+                List<String> files = allFormats
+                        ? List.of("weights.pth", "weights_legacy.pth", "weights.safetensors") : List.of("weights.pth");
+                for (String file : files) {
                     try (NDManager sub = manager.newSubManager()) {
                         Module model = ModelRegistry.create(name);
                         LoadReport report = Checkpoints.load(model, dir.resolve(file), sub);
                         assertTrue(report.isClean(), report.toString());
                         assertEquals(model.stateDict().size(), report.loadedCount());
                         model.eval();
-                        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(
-                                model, List.of("layer1", "layer2", "layer3", "layer4", "fc"));
+                        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(model, nodes);
                         NDList out = fx.forward(new NDList(x));
                         for (NDArray a : out) {
                             NDArray e = expected.get(a.getName());
@@ -80,7 +95,8 @@ class ResNetCheckpointParityTest {
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "parity %s: worst relative error %.3g over 3 formats%n", name, worst);
+                System.out.printf(Locale.ROOT, "parity %s: worst relative error %.3g over %s, nodes %s%n", name, worst,
+                        files, nodes);
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

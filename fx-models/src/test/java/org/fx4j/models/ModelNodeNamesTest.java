@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** getGraphNodeNames of every ResNet variant equals torchvision 0.14.1's, train and eval. */
-class ResNetNodeNamesTest {
+/** getGraphNodeNames of every registered model equals torchvision 0.14.1's, train and eval. */
+class ModelNodeNamesTest {
 
     private static JsonObject reference;
 
@@ -31,7 +31,7 @@ class ResNetNodeNamesTest {
             return;
         }
         String json = TorchvisionReference.run(
-                ResNetNodeNamesTest.class, "/reference/graph_nodes.py", models().toArray(new String[0]));
+                ModelNodeNamesTest.class, "/reference/graph_nodes.py", models().toArray(new String[0]));
         reference = JsonParser.parseString(json).getAsJsonObject();
     }
 

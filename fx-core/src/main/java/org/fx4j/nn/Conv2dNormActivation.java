@@ -1,0 +1,48 @@
+package org.fx4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.util.Pair;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * torchvision's {@code ops.Conv2dNormActivation}: a convolution ({@code 0}, padding {@code (k - 1) / 2},
+ * no bias when normalised), a normalisation ({@code 1}) and an activation ({@code 2}). Like every
+ * torchvision op it is a leaf for feature extraction: one node, as torchvision's tracer records it.
+ */
+public final class Conv2dNormActivation extends LeafModule {
+
+    /**
+     * Creates the block.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param kernel kernel size
+     * @param stride stride
+     * @param groups groups
+     * @param norm normalisation factory (channels to block), or null for none
+     * @param activation activation factory, or null for none
+     */
+    public Conv2dNormActivation(int in, int out, int kernel, int stride, int groups, IntFunction<Block> norm,
+            Supplier<Block> activation) {
+        register("0", Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(kernel).optStride(stride)
+                .optPadding((kernel - 1) / 2).optGroups(groups).optBias(norm == null).build());
+        if (norm != null) {
+            register("1", norm.apply(out));
+        }
+        if (activation != null) {
+            register(norm != null ? "2" : "1", activation.get());
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDArray forward(ForwardContext ctx, NDArray x) {
+        NDArray h = x;
+        for (Pair<String, Block> child : namedChildren()) {
+            h = ctx.call(child.getValue(), h);
+        }
+        return h;
+    }
+}
