@@ -1,11 +1,9 @@
 package org.fx4j.bench;
 
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import org.fx4j.checkpoint.Checkpoints;
 import org.fx4j.checkpoint.LoadReport;
 import org.fx4j.models.ModelRegistry;
@@ -21,15 +19,6 @@ import org.fx4j.nn.Module;
 public final class CheckpointLoadProbe {
 
     private CheckpointLoadProbe() {}
-
-    private static long status(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024L;
-            }
-        }
-        return -1;
-    }
 
     /**
      * Runs the probe and prints one JSON object per repeat.
@@ -49,28 +38,18 @@ public final class CheckpointLoadProbe {
             try (NDManager manager = NDManager.newBaseManager()) {
                 Module model = ModelRegistry.create(name);
                 System.gc();
-                long anonBefore = status("RssAnon");
-                AtomicLong peak = new AtomicLong(anonBefore);
-                Thread sampler = new Thread(() -> {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        try {
-                            peak.accumulateAndGet(status("RssAnon"), Math::max);
-                            Thread.sleep(1);
-                        } catch (InterruptedException e) {
-                            return;
-                        } catch (IOException e) {
-                            return;
-                        }
-                    }
-                });
-                sampler.setDaemon(true);
-                sampler.start();
-                long start = System.nanoTime();
-                LoadReport report = Checkpoints.load(model, file, manager);
-                double ms = (System.nanoTime() - start) / 1e6;
-                sampler.interrupt();
-                sampler.join();
-                peak.accumulateAndGet(status("RssAnon"), Math::max);
+                long start;
+                double ms;
+                LoadReport report;
+                long peakGrowth;
+                long afterGrowth;
+                try (RssSampler rss = RssSampler.start()) {
+                    start = System.nanoTime();
+                    report = Checkpoints.load(model, file, manager);
+                    ms = (System.nanoTime() - start) / 1e6;
+                    peakGrowth = rss.peakGrowth();
+                    afterGrowth = rss.currentGrowth();
+                }
                 long weights = 0;
                 for (var p : model.stateDict().values()) {
                     weights += p.getArray().getShape().size() * p.getArray().getDataType().getNumOfBytes();
@@ -79,7 +58,7 @@ public final class CheckpointLoadProbe {
                         "{\"model\":\"%s\",\"file_mb\":%.1f,\"weights_mb\":%.1f,\"tensors\":%d,\"load_ms\":%.1f,"
                                 + "\"anon_rss_growth_peak_mb\":%.1f,\"anon_rss_growth_after_mb\":%.1f,\"file_rss_mb\":%.1f}%n",
                         name, Files.size(file) / 1e6, weights / 1e6, report.loadedCount(), ms,
-                        (peak.get() - anonBefore) / 1e6, (status("RssAnon") - anonBefore) / 1e6, status("RssFile") / 1e6);
+                        peakGrowth / 1e6, afterGrowth / 1e6, RssSampler.read("RssFile") / 1e6);
             }
         }
     }

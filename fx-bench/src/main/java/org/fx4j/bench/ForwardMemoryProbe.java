@@ -6,12 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.features.FeatureExtractor;
 import org.fx4j.models.ModelRegistry;
@@ -27,26 +23,12 @@ public final class ForwardMemoryProbe {
 
     private ForwardMemoryProbe() {}
 
-    private static long anon() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("RssAnon:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024L;
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return -1;
-    }
-
     /**
      * Runs the probe and prints one JSON object.
      *
      * @param args model, nodes, batch, mode (extractor or eager), optional forwards (default 10)
-     * @throws InterruptedException if interrupted
      */
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         if (args.length < 4) {
             System.err.println("usage: ForwardMemoryProbe MODEL NODES BATCH extractor|eager [FORWARDS]");
             System.exit(2);
@@ -64,20 +46,7 @@ public final class ForwardMemoryProbe {
             FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, Arrays.asList(args[1].split(",")));
             fx.eval();
             NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, 3, 224, 224));
-            long before = anon();
-            AtomicLong peak = new AtomicLong(before);
-            Thread sampler = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    peak.accumulateAndGet(anon(), Math::max);
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            sampler.setDaemon(true);
-            sampler.start();
+            RssSampler rss = RssSampler.start();
             long start = System.nanoTime();
             for (int i = 0; i < forwards; i++) {
                 if (eager) {
@@ -90,12 +59,12 @@ public final class ForwardMemoryProbe {
                 }
             }
             double ms = (System.nanoTime() - start) / 1e6 / forwards;
-            sampler.interrupt();
-            sampler.join();
+            long growth = rss.peakGrowth();
+            rss.close();
             System.out.printf(Locale.ROOT,
                     "{\"model\":\"%s\",\"nodes\":\"%s\",\"batch\":%d,\"mode\":\"%s\",\"forwards\":%d,\"mean_ms\":%.1f,"
                             + "\"anon_rss_growth_peak_mb\":%.1f}%n",
-                    name, args[1], batch, args[3], forwards, ms, (peak.get() - before) / 1e6);
+                    name, args[1], batch, args[3], forwards, ms, growth / 1e6);
         }
     }
 }

@@ -23,6 +23,15 @@ import java.util.regex.Pattern;
 public final class Npy {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final java.util.Map<String, DataType> READ_TYPES = java.util.Map.of(
+            "<f4", DataType.FLOAT32,
+            "<f8", DataType.FLOAT64,
+            "<f2", DataType.FLOAT16,
+            "<i8", DataType.INT64,
+            "<i4", DataType.INT32,
+            "|i1", DataType.INT8,
+            "|u1", DataType.UINT8,
+            "|b1", DataType.BOOLEAN);
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
@@ -80,46 +89,13 @@ public final class Npy {
         String descr = find(DESCR, header, file, "descr");
         boolean fortran = "True".equals(find(FORTRAN, header, file, "fortran_order"));
         Shape shape = parseShape(find(SHAPE, header, file, "shape"));
-        DataType type;
-        int itemSize;
-        switch (descr) {
-            case "<f4":
-                type = DataType.FLOAT32;
-                itemSize = 4;
-                break;
-            case "<f8":
-                type = DataType.FLOAT64;
-                itemSize = 8;
-                break;
-            case "<i8":
-                type = DataType.INT64;
-                itemSize = 8;
-                break;
-            case "<i4":
-                type = DataType.INT32;
-                itemSize = 4;
-                break;
-            case "<f2":
-                type = DataType.FLOAT16;
-                itemSize = 2;
-                break;
-            case "|i1":
-                type = DataType.INT8;
-                itemSize = 1;
-                break;
-            case "|u1":
-                type = DataType.UINT8;
-                itemSize = 1;
-                break;
-            case "|b1":
-                type = DataType.BOOLEAN;
-                itemSize = 1;
-                break;
-            default:
-                throw new IOException(
-                        "'" + file + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
-                                + " int8/32/64, uint8 and bool");
+        DataType type = READ_TYPES.get(descr);
+        if (type == null) {
+            throw new IOException(
+                    "'" + file + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
+                            + " int8/32/64, uint8 and bool");
         }
+        int itemSize = type.getNumOfBytes();
         int dataStart = offset + headerLength;
         long expected = shape.size() * itemSize;
         if (bytes.length - dataStart != expected) {
