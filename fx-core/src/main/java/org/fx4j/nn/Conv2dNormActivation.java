@@ -26,8 +26,26 @@ public final class Conv2dNormActivation extends LeafModule {
      */
     public Conv2dNormActivation(int in, int out, int kernel, int stride, int groups, IntFunction<Block> norm,
             Supplier<Block> activation) {
+        this(in, out, kernel, stride, 1, groups, norm, activation);
+    }
+
+    /**
+     * Creates the block with a dilated convolution (padding {@code (k - 1) / 2 * dilation}).
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param kernel kernel size
+     * @param stride stride
+     * @param dilation dilation
+     * @param groups groups
+     * @param norm normalisation factory (channels to block), or null for none
+     * @param activation activation factory, or null for none
+     */
+    public Conv2dNormActivation(int in, int out, int kernel, int stride, int dilation, int groups,
+            IntFunction<Block> norm, Supplier<Block> activation) {
         register("0", Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(kernel).optStride(stride)
-                .optPadding((kernel - 1) / 2).optGroups(groups).optBias(norm == null).build());
+                .optPadding((kernel - 1) / 2 * dilation).optDilation(dilation).optGroups(groups).optBias(norm == null)
+                .build());
         if (norm != null) {
             register("1", norm.apply(out));
         }

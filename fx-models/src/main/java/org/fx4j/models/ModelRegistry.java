@@ -28,6 +28,8 @@ public final class ModelRegistry {
         MODELS.put("wide_resnet50_2", ResNets::wide_resnet50_2);
         MODELS.put("wide_resnet101_2", ResNets::wide_resnet101_2);
         MODELS.put("mobilenet_v2", MobileNetV2::new);
+        MODELS.put("mobilenet_v3_large", MobileNetV3::large);
+        MODELS.put("mobilenet_v3_small", MobileNetV3::small);
         MODELS.put("vgg11", () -> VGG.vgg("A", false));
         MODELS.put("vgg11_bn", () -> VGG.vgg("A", true));
         MODELS.put("vgg13", () -> VGG.vgg("B", false));
