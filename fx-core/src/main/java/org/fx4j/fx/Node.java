@@ -133,6 +133,10 @@ public final class Node {
             if (!out.contains(arg)) {
                 out.add((Node) arg);
             }
+        } else if (arg instanceof ArgContainer) {
+            for (Object o : ((ArgContainer) arg).items()) {
+                collect(o, out);
+            }
         } else if (arg instanceof Collection) {
             for (Object o : (Collection<?>) arg) {
                 collect(o, out);

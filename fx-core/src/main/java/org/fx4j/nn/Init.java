@@ -70,6 +70,19 @@ public final class Init {
     }
 
     /**
+     * {@code kaiming_normal_(w)} with PyTorch's defaults (fan-in mode, gain sqrt(2)), used by
+     * torchvision's DenseNet.
+     *
+     * @return the initializer
+     */
+    public static Initializer kaimingNormalFanIn() {
+        return (manager, shape, dataType) -> {
+            float std = (float) (Math.sqrt(2.0) / Math.sqrt(fanIn(shape)));
+            return manager.randomNormal(0f, std, shape, dataType);
+        };
+    }
+
+    /**
      * {@code uniform_(b, -1/sqrt(fan_in), 1/sqrt(fan_in))}: PyTorch's default bias.
      *
      * @param fanIn the fan-in of the matching weight

@@ -6,8 +6,8 @@ import ai.djl.util.Pair;
 import java.util.List;
 
 /**
- * {@code torch.nn.Sequential}: children named {@code 0, 1, 2, ...}, each fed the previous one's
- * output. It is traced through, never a leaf, as in {@code torch.fx}.
+ * {@code torch.nn.Sequential}: children named {@code 0, 1, 2, ...} (or given names), each fed the
+ * previous one's output. It is traced through, never a leaf, as in {@code torch.fx}.
  */
 public class Sequential extends Module {
 
@@ -41,6 +41,18 @@ public class Sequential extends Module {
      */
     public final Sequential add(Block block) {
         register(Integer.toString(children.size()), block);
+        return this;
+    }
+
+    /**
+     * Appends a block under a name, as {@code nn.Sequential(OrderedDict(...))} or {@code add_module}.
+     *
+     * @param name the child name ({@code conv0}, {@code denseblock1})
+     * @param block the block
+     * @return this sequence
+     */
+    public final Sequential add(String name, Block block) {
+        register(name, block);
         return this;
     }
 

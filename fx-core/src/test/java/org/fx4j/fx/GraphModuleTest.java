@@ -122,6 +122,36 @@ class GraphModuleTest {
         assertTrue(code.contains("NDArray block_add_ = block_same.addi(1);"), code);
     }
 
+    /** Concatenates its input with two transforms of it: list arguments hold nodes too. */
+    static final class Concat extends Module {
+        private final Identity same = register("same", new Identity());
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            NDArray a = F.relu(x);
+            NDArray b = same.call(ctx, F.mul(x, 2f));
+            return F.cat(List.of(x, a, b), 1);
+        }
+    }
+
+    @Test
+    void nodesInsideListArgumentsAreUsesForPruningAndRelease() {
+        Concat model = new Concat();
+        Graph g = Tracer.trace(model, false, null);
+        assertEquals(List.of("x", "relu", "mul", "same", "cat"), g.qualifiedNames());
+        Graph pruned = g.withOutputs(Map.of("cat", g.node("cat").orElseThrow()));
+        assertEquals(g.qualifiedNames(), pruned.qualifiedNames(), "nothing the cat reads is dead code");
+        GraphModule gm = new GraphModule(pruned, "Concat");
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.create(new float[] {-1f, 3f}, new Shape(1, 2));
+            int before = m.getManagedArrays().size();
+            NDList out = gm.forward(new NDList(x));
+            assertArrayEquals(new float[] {-1f, 3f, 0f, 3f, -2f, 6f}, out.singletonOrThrow().toFloatArray());
+            out.close();
+            assertEquals(before, m.getManagedArrays().size());
+        }
+    }
+
     @Test
     void tracerTracesOnce() {
         Tracer t = new Tracer(null);

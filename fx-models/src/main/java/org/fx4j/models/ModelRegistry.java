@@ -27,6 +27,10 @@ public final class ModelRegistry {
         MODELS.put("resnext101_64x4d", ResNets::resnext101_64x4d);
         MODELS.put("wide_resnet50_2", ResNets::wide_resnet50_2);
         MODELS.put("wide_resnet101_2", ResNets::wide_resnet101_2);
+        MODELS.put("densenet121", DenseNet::densenet121);
+        MODELS.put("densenet161", DenseNet::densenet161);
+        MODELS.put("densenet169", DenseNet::densenet169);
+        MODELS.put("densenet201", DenseNet::densenet201);
         MODELS.put("mobilenet_v2", MobileNetV2::new);
         MODELS.put("mobilenet_v3_large", MobileNetV3::large);
         MODELS.put("mobilenet_v3_small", MobileNetV3::small);
