@@ -108,13 +108,8 @@ public final class DenseNet extends Module {
         f.add("norm5", new BatchNorm2d(numFeatures));
         features = register("features", f);
         classifier = register("classifier", new Linear(numFeatures, numClasses));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanIn());
-            } else if (m instanceof Linear) {
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanIn(), false);
+        TorchvisionInit.linears(this, null);
     }
 
     /**

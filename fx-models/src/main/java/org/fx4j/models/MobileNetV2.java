@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import java.util.function.IntFunction;
 import org.fx4j.nn.BatchNorm2d;
-import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Conv2dNormActivation;
 import org.fx4j.nn.Dropout;
 import org.fx4j.nn.F;
@@ -60,14 +59,8 @@ public final class MobileNetV2 extends Module {
         f.add(new Conv2dNormActivation(input, last, 1, 1, 1, norm, ReLU6::new));
         features = register("features", f);
         classifier = register("classifier", new Sequential(new Dropout(dropout), new Linear(last, numClasses)));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanOut());
-            } else if (m instanceof Linear) {
-                m.getParameters().get("weight").setInitializer(Init.normal(0.01f));
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), true);
+        TorchvisionInit.linears(this, Init.normal(0.01f));
     }
 
     /** torchvision's {@code _make_divisible}: round to a multiple of {@code divisor}, not below 90 %. */

@@ -2,12 +2,10 @@ package org.fx4j.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.BatchNorm2d;
-import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Conv2dNormActivation;
 import org.fx4j.nn.Dropout;
 import org.fx4j.nn.F;
@@ -97,18 +95,8 @@ public final class MobileNetV3 extends Module {
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         classifier = register("classifier", new Sequential(
                 new Linear(lastOut, lastChannel), new Hardswish(), new Dropout(dropout), new Linear(lastChannel, numClasses)));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanOut());
-                Parameter bias = m.getParameters().get("bias");
-                if (bias != null) {
-                    bias.setInitializer(Init.constant(0f));
-                }
-            } else if (m instanceof Linear) {
-                m.getParameters().get("weight").setInitializer(Init.normal(0.01f));
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), true);
+        TorchvisionInit.linears(this, Init.normal(0.01f));
     }
 
     /**

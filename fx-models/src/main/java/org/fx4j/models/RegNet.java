@@ -7,7 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.BatchNorm2d;
-import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Conv2dNormActivation;
 import org.fx4j.nn.F;
 import org.fx4j.nn.ForwardContext;
@@ -107,14 +106,9 @@ public final class RegNet extends Module {
         trunkOutput = register("trunk_output", trunk);
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         fc = register("fc", new Linear(current, numClasses));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanOut());
-            } else if (m instanceof Linear) {
-                m.getParameters().get("weight").setInitializer(Init.normal(0.01f));
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        // torchvision's RegNet sets convolution weights only: squeeze-excitation biases keep their default
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), false);
+        TorchvisionInit.linears(this, Init.normal(0.01f));
     }
 
     /**

@@ -55,12 +55,12 @@ public final class ResNet extends Module {
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         featureChannels = 512 * b.block.expansion();
         fc = register("fc", new Linear(featureChannels, b.numClasses));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanOut());
-            }
-            if (b.zeroInitResidual && m instanceof ResidualBlock) {
-                ((ResidualBlock) m).zeroInitLastNorm();
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), false);
+        if (b.zeroInitResidual) {
+            for (Block m : namedModules().values()) {
+                if (m instanceof ResidualBlock) {
+                    ((ResidualBlock) m).zeroInitLastNorm();
+                }
             }
         }
     }

@@ -1,7 +1,6 @@
 package org.fx4j.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Block;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.BatchNorm2d;
 import org.fx4j.nn.Conv2d;
@@ -39,15 +38,8 @@ public final class VGG extends Module {
                 new Linear(512 * 7 * 7, 4096), new ReLU(), new Dropout(dropout),
                 new Linear(4096, 4096), new ReLU(), new Dropout(dropout),
                 new Linear(4096, numClasses)));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingNormalFanOut());
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            } else if (m instanceof Linear) {
-                m.getParameters().get("weight").setInitializer(Init.normal(0.01f));
-                m.getParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), true);
+        TorchvisionInit.linears(this, Init.normal(0.01f));
     }
 
     /**
