@@ -51,7 +51,18 @@ public final class Checkpoints {
      */
     public static Format detect(Path file) throws IOException {
         try (FileChannel ch = open(file)) {
-            return detect(ch, file.toString());
+            return detect(ch, file.toString()).format;
+        }
+    }
+
+    /** A detected format, with the zip directory already read for zip-based formats. */
+    private static final class Detected {
+        final Format format;
+        final ZipDirectory zip;
+
+        Detected(Format format, ZipDirectory zip) {
+            this.format = format;
+            this.zip = zip;
         }
     }
 
@@ -66,30 +77,30 @@ public final class Checkpoints {
         }
     }
 
-    private static Format detect(FileChannel ch, String source) throws IOException {
+    private static Detected detect(FileChannel ch, String source) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
         while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
             // fill
         }
         int n = head.position();
         if (n >= 4 && head.getInt(0) == 0x04034b50) {
-            ZipDirectory dir = new ZipDirectory(ch, source);
+            ZipDirectory dir = new ZipDirectory(ch, "'" + source + "'");
             for (String name : dir.entries().keySet()) {
                 if (name.equals("data.pkl") || name.endsWith("/data.pkl")) {
-                    return Format.TORCH_ZIP;
+                    return new Detected(Format.TORCH_ZIP, dir);
                 }
             }
-            return Format.NPZ;
+            return new Detected(Format.NPZ, dir);
         }
         if (n >= 2 && (head.get(0) & 0xff) == 0x80) {
-            return Format.TORCH_LEGACY;
+            return new Detected(Format.TORCH_LEGACY, null);
         }
         if (n >= 262 && new String(head.array(), 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar")) {
             throw new CheckpointException("'" + source + "' is a tar archive: the checkpoint format of torch < 0.4,"
                     + " which fx4j does not read; re-save it with a recent torch.save");
         }
         if (n >= 9 && head.getLong(0) > 1 && head.get(8) == '{') {
-            return Format.SAFETENSORS;
+            return new Detected(Format.SAFETENSORS, null);
         }
         if (n == 0) {
             throw new CheckpointException("'" + source + "' is empty: not a checkpoint");
@@ -122,10 +133,10 @@ public final class Checkpoints {
     public static StateDict read(Path file, NDManager manager, CheckpointOptions options) throws IOException {
         String source = "'" + file + "'";
         try (FileChannel ch = open(file)) {
-            Format format = detect(ch, file.toString());
-            switch (format) {
+            Detected detected = detect(ch, file.toString());
+            switch (detected.format) {
                 case TORCH_ZIP:
-                    return TorchCheckpointReader.readZip(new ZipDirectory(ch, source), source, manager, options);
+                    return TorchCheckpointReader.readZip(detected.zip, source, manager, options);
                 case TORCH_LEGACY:
                     return TorchCheckpointReader.readLegacy(ch, source, manager, options);
                 case SAFETENSORS:

@@ -330,22 +330,14 @@ final class RestrictedUnpickler {
                 push(global(module, name));
                 break;
             }
-            case 'R': {
+            case 'R': // REDUCE: callable(*args)
+            case 0x81: { // NEWOBJ: cls.__new__(cls, *args), built the same way from the allow-list
                 Tuple args = (Tuple) pop();
                 Object callable = pop();
                 if (!(callable instanceof Global)) {
-                    throw corrupt("REDUCE on a non-callable " + describe(callable));
+                    throw corrupt((op == 'R' ? "REDUCE" : "NEWOBJ") + " on a non-callable " + describe(callable));
                 }
                 push(builder.reduce((Global) callable, args));
-                break;
-            }
-            case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
-                Tuple args = (Tuple) pop();
-                Object cls = pop();
-                if (!(cls instanceof Global)) {
-                    throw corrupt("NEWOBJ on " + describe(cls));
-                }
-                push(builder.reduce((Global) cls, args));
                 break;
             }
             case 'b': { // BUILD: an OrderedDict's state (its _metadata) carries no tensors and is dropped

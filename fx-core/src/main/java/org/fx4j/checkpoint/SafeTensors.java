@@ -72,20 +72,15 @@ public final class SafeTensors {
             refs.put(e.getKey(), parse(e.getKey(), e.getValue(), dataSize, source));
         }
         refs = TorchCheckpointReader.stripPrefix(refs, options.prefix(), source);
-        if (dataSize > Integer.MAX_VALUE) {
-            Map<String, ByteBuffer> buffers = new HashMap<>();
-            for (TensorRef r : refs.values()) {
-                long bytes = r.storage.numel * r.storage.dataType.getNumOfBytes();
-                buffers.put(r.storage.key, channel.map(FileChannel.MapMode.READ_ONLY, dataStart + Long.parseLong(
-                        r.storage.key), bytes).order(ByteOrder.LITTLE_ENDIAN));
-            }
-            return TorchCheckpointReader.materialize(refs, buffers, source + " (safetensors)", manager);
-        }
-        ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
+        // One mapping of the data section when it fits a buffer (2 GiB), else one mapping per tensor.
+        ByteBuffer data = dataSize > Integer.MAX_VALUE ? null
+                : channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
         Map<String, ByteBuffer> buffers = new HashMap<>();
         for (TensorRef r : refs.values()) {
             long begin = Long.parseLong(r.storage.key);
-            buffers.put(r.storage.key, Tensors.slice(data, begin, r.storage.numel * r.storage.dataType.getNumOfBytes()));
+            long bytes = r.storage.numel * r.storage.dataType.getNumOfBytes();
+            buffers.put(r.storage.key, data != null ? Tensors.slice(data, begin, bytes)
+                    : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, bytes).order(ByteOrder.LITTLE_ENDIAN));
         }
         return TorchCheckpointReader.materialize(refs, buffers, source + " (safetensors)", manager);
     }

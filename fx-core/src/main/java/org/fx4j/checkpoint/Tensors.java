@@ -54,11 +54,6 @@ final class Tensors {
         }
     }
 
-    /** The array type a stored type is read as: bfloat16 becomes float32, int16 becomes int32. */
-    static DataType readType(DataType stored) {
-        return stored == DataType.BFLOAT16 ? DataType.FLOAT32 : stored == DataType.INT16 ? DataType.INT32 : stored;
-    }
-
     private static ByteBuffer widenBfloat16(ByteBuffer src, long numel) {
         ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.LITTLE_ENDIAN);
