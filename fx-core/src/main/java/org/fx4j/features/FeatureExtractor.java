@@ -6,9 +6,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.fx4j.fx.Graph;
 import org.fx4j.fx.GraphModule;
 import org.fx4j.nn.ForwardContext;
@@ -32,28 +34,21 @@ public final class FeatureExtractor extends Module {
     FeatureExtractor(GraphModule trainModule, GraphModule evalModule, boolean training) {
         this.trainModule = trainModule;
         this.evalModule = evalModule;
+        Set<String> childPaths = new HashSet<>();
+        Set<String> parameterPaths = new HashSet<>();
         for (GraphModule gm : List.of(trainModule, evalModule)) {
             for (Pair<String, Block> child : gm.namedChildren()) {
-                if (!hasChild(child.getKey())) {
+                if (childPaths.add(child.getKey())) {
                     registerPath(child.getKey(), child.getValue());
                 }
             }
             for (Pair<String, Parameter> p : gm.getDirectParameters()) {
-                if (!getDirectParameters().contains(p.getKey())) {
+                if (parameterPaths.add(p.getKey())) {
                     registerParameterPath(p.getKey(), p.getValue());
                 }
             }
         }
         train(training);
-    }
-
-    private boolean hasChild(String path) {
-        for (Pair<String, Block> c : namedChildren()) {
-            if (c.getKey().equals(path)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
