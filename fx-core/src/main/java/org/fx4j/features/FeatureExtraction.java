@@ -165,6 +165,11 @@ public final class FeatureExtraction {
         }
         Map<String, Node> outputs = new LinkedHashMap<>();
         for (Map.Entry<String, Node> e : found) {
+            if (e.getValue().isSizeNode()) {
+                throw new IllegalArgumentException("Return node '" + claimedBy.get(e.getValue()) + "' resolves to '"
+                        + e.getValue().qualifiedName() + "', which computes a size or checks one (a SymInt shape read),"
+                        + " not a feature array (" + mode + " mode); choose an array-valued node");
+            }
             outputs.put(e.getKey(), e.getValue());
         }
         return graph.withOutputs(outputs);

@@ -32,6 +32,9 @@ final class CodePrinter {
 
     private static String statement(Node n) {
         List<Object> a = n.args();
+        if (n.callable() instanceof SymIntOp) {
+            return sizeStatement(n, a);
+        }
         switch (n.op()) {
             case PLACEHOLDER:
                 return null;
@@ -56,6 +59,19 @@ final class CodePrinter {
                     j.add("\"" + e.getKey() + "\", " + arg(e.getValue()));
                 }
                 return "return named(" + j + ");";
+        }
+    }
+
+    private static String sizeStatement(Node n, List<Object> a) {
+        String op = ((SymIntOp) n.callable()).name();
+        switch (op) {
+            case "size":
+                return "long " + n.name() + " = " + arg(a.get(0)) + ".size(" + arg(a.get(1)) + ");";
+            case "_assert":
+                return "SymInt.checkEquals(" + join(a) + ");";
+            default:
+                String symbol = op.equals("add") ? " + " : op.equals("sub") ? " - " : op.equals("mul") ? " * " : " // ";
+                return "long " + n.name() + " = " + arg(a.get(0)) + symbol + arg(a.get(1)) + ";";
         }
     }
 

@@ -290,6 +290,10 @@ final class ExecutionPlan {
             }
             return;
         }
+        if (!(value instanceof NDArray)) {
+            throw new IllegalArgumentException("Output '" + name + "' is " + (value == null ? "no value (a check)"
+                    : "a size (" + value + ")") + ", not an array; choose array-valued nodes as outputs");
+        }
         NDArray array = (NDArray) value;
         // The caller owns outputs: never hand out (and rename) an input, a parameter, a constant or
         // the same array twice.
@@ -313,6 +317,9 @@ final class ExecutionPlan {
         Object[] args = new Object[ins.args.length];
         for (int i = 0; i < args.length; i++) {
             args[i] = ins.args[i].resolve(slots);
+        }
+        if (ins.callable instanceof SymIntOp) {
+            return ((SymIntOp) ins.callable).compute(args);
         }
         switch (ins.op) {
             case CALL_MODULE:

@@ -170,8 +170,8 @@ public final class Graph {
     }
 
     /**
-     * Removes every node that the output does not depend on; placeholders are kept, as in {@code
-     * torch.fx}.
+     * Removes every node that the output does not depend on; placeholders and checks ({@code _assert}
+     * nodes of {@link SymInt#checkEquals}) are kept, as in {@code torch.fx}.
      *
      * @return the pruned graph
      */
@@ -179,7 +179,7 @@ public final class Graph {
         Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
-            if (n.op() == NodeOp.OUTPUT || n.op() == NodeOp.PLACEHOLDER || live.contains(n)) {
+            if (n.op() == NodeOp.OUTPUT || n.op() == NodeOp.PLACEHOLDER || n.hasSideEffect() || live.contains(n)) {
                 live.add(n);
                 live.addAll(n.inputNodes());
             }

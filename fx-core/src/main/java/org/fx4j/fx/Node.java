@@ -108,6 +108,20 @@ public final class Node {
     }
 
     /**
+     * Returns whether this node computes a size ({@link SymInt}) or checks one rather than an array.
+     *
+     * @return true for {@code size}, size arithmetic and {@code _assert} nodes
+     */
+    public boolean isSizeNode() {
+        return callable instanceof SymIntOp;
+    }
+
+    /** Whether dead-code elimination must keep this node although nothing reads it (a check). */
+    boolean hasSideEffect() {
+        return callable instanceof SymIntOp && ((SymIntOp) callable).hasSideEffect();
+    }
+
+    /**
      * Returns how many arrays this node produces; more than one only for multi-output leaf
      * modules, whose elements are read by {@code getitem} nodes.
      *

@@ -65,6 +65,9 @@ final class SymbolicValue implements InvocationHandler {
         if (s != null) {
             return s.tracer;
         }
+        if (value instanceof SymInt) {
+            return ((SymInt) value).tracer();
+        }
         if (value instanceof Object[]) {
             for (Object o : (Object[]) value) {
                 Tracer t = findTracer(o);

@@ -305,6 +305,15 @@ public final class Tracer implements ModuleCallHandler {
         return SymbolicValue.create(this, node);
     }
 
+    SymInt recordSymInt(NodeOp op, SymIntOp function, Object[] args) {
+        List<Object> converted = new ArrayList<>(args.length);
+        for (Object a : args) {
+            converted.add(toArg(a));
+        }
+        Node node = addNode(op, function.name(), function.name(), converted, function, 1);
+        return SymInt.symbolic(this, node);
+    }
+
     NDArray recordMethod(Node receiver, boolean internal, Method method, Object[] args) {
         List<Object> converted = new ArrayList<>(args.length + 1);
         converted.add(receiver);
@@ -359,6 +368,18 @@ public final class Tracer implements ModuleCallHandler {
                                 + describePath(currentPath) + "'; symbolic values must not be kept between traces");
             }
             return s.node();
+        }
+        if (value instanceof SymInt) {
+            SymInt size = (SymInt) value;
+            if (!size.isSymbolic()) {
+                return size.value();
+            }
+            if (size.tracer() != this) {
+                throw new TraceException(
+                        "A symbolic size of another trace (" + size.node().qualifiedName() + ") reached '"
+                                + describePath(currentPath) + "'; symbolic values must not be kept between traces");
+            }
+            return size.node();
         }
         if (value instanceof NDList) {
             return new ArgContainer(ArgContainer.Kind.NDLIST, null, convertAll((NDList) value));

@@ -43,9 +43,27 @@ public final class Conv2dNormActivation extends LeafModule {
      */
     public Conv2dNormActivation(int in, int out, int kernel, int stride, int dilation, int groups,
             IntFunction<Block> norm, Supplier<Block> activation) {
+        this(in, out, kernel, stride, (kernel - 1) / 2 * dilation, dilation, groups, norm, activation, norm == null);
+    }
+
+    /**
+     * Creates the block with every argument explicit (torchvision's {@code padding} and {@code bias}).
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param kernel kernel size
+     * @param stride stride
+     * @param padding padding
+     * @param dilation dilation
+     * @param groups groups
+     * @param norm normalisation factory (channels to block), or null for none
+     * @param activation activation factory, or null for none
+     * @param bias whether the convolution has a bias
+     */
+    public Conv2dNormActivation(int in, int out, int kernel, int stride, int padding, int dilation, int groups,
+            IntFunction<Block> norm, Supplier<Block> activation, boolean bias) {
         register("0", Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(kernel).optStride(stride)
-                .optPadding((kernel - 1) / 2 * dilation).optDilation(dilation).optGroups(groups).optBias(norm == null)
-                .build());
+                .optPadding(padding).optDilation(dilation).optGroups(groups).optBias(bias).build());
         if (norm != null) {
             register("1", norm.apply(out));
         }

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.fx4j.fx.FxFunction;
+import org.fx4j.fx.SymInt;
 
 /**
  * Functional ops ({@code torch.nn.functional} and {@code torch.*}) that compute on real arrays and
@@ -59,6 +60,46 @@ public final class F {
             FxFunction.atomic(
                     "dropout",
                     a -> arr(a, 0).getNDArrayInternal().dropout(arr(a, 0), (Float) a[1], (Boolean) a[2]).singletonOrThrow());
+
+    /** {@code F.layer_norm(x, normalized_shape, weight, bias, eps)} over the trailing dimensions. */
+    public static final FxFunction LAYER_NORM = FxFunction.atomic("layer_norm", a -> {
+        NDArray x = arr(a, 0);
+        return x.getNDArrayInternal().layerNorm(x, (Shape) a[1], (NDArray) a[2], (NDArray) a[3], (Float) a[4])
+                .singletonOrThrow();
+    });
+
+    /** {@code x.permute(dims)}. */
+    public static final FxFunction PERMUTE = FxFunction.atomic("permute", a -> arr(a, 0).transpose((int[]) a[1]));
+
+    /** {@code x.reshape(sizes)}; sizes may be {@link SymInt}s, {@code -1} infers one. */
+    public static final FxFunction RESHAPE =
+            FxFunction.atomic("reshape", a -> arr(a, 0).reshape(new Shape(SymInt.toLongs((List<?>) a[1]))));
+
+    /**
+     * {@code x.expand(sizes)}: broadcasts size-1 dimensions; {@code -1} keeps a dimension. Sizes may be
+     * {@link SymInt}s.
+     */
+    public static final FxFunction EXPAND = FxFunction.atomic("expand", a -> {
+        NDArray x = arr(a, 0);
+        long[] sizes = SymInt.toLongs((List<?>) a[1]);
+        Shape s = x.getShape();
+        if (sizes.length != s.dimension()) {
+            throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length
+                    + ") must equal the number of dimensions of the array (" + s.dimension() + ", shape " + s + ")");
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == -1) {
+                sizes[i] = s.get(i);
+            } else if (s.get(i) != 1 && s.get(i) != sizes[i]) {
+                throw new IllegalArgumentException("expand: the expanded size " + sizes[i] + " must match the existing"
+                        + " size " + s.get(i) + " at non-singleton dimension " + i + " (shape " + s + ")");
+            }
+        }
+        return x.broadcast(new Shape(sizes));
+    });
+
+    /** {@code x[index]} with a DJL index string ({@code ":, 0"}). */
+    public static final FxFunction GETITEM = FxFunction.atomic("getitem", a -> arr(a, 0).get((String) a[1]));
 
     private enum Op {
         ADD(NDArray::add, NDArray::add),
@@ -292,5 +333,63 @@ public final class F {
      */
     public static NDArray dropout(NDArray x, float p, boolean training) {
         return DROPOUT.apply(x, p, training);
+    }
+
+    /**
+     * {@code F.layer_norm(x, (size,), weight, bias, eps)}: normalises over the last dimension.
+     *
+     * @param x the input, last dimension {@code size}
+     * @param size the normalised size
+     * @param weight the scale, shape (size)
+     * @param bias the shift, shape (size)
+     * @param eps the value added to the variance
+     * @return the normalised array
+     */
+    public static NDArray layerNorm(NDArray x, int size, NDArray weight, NDArray bias, float eps) {
+        return LAYER_NORM.apply(x, new Shape(size), weight, bias, eps);
+    }
+
+    /**
+     * {@code x.permute(dims)}.
+     *
+     * @param x the input
+     * @param dims the new order of the dimensions
+     * @return the permuted array
+     */
+    public static NDArray permute(NDArray x, int... dims) {
+        return PERMUTE.apply(x, dims);
+    }
+
+    /**
+     * {@code x.reshape(sizes)}.
+     *
+     * @param x the input
+     * @param sizes the new sizes: {@link SymInt}s or numbers, one of them may be {@code -1}
+     * @return the reshaped array
+     */
+    public static NDArray reshape(NDArray x, Object... sizes) {
+        return RESHAPE.apply(x, List.of(sizes));
+    }
+
+    /**
+     * {@code x.expand(sizes)}.
+     *
+     * @param x the input
+     * @param sizes the new sizes: {@link SymInt}s or numbers, {@code -1} keeps a dimension
+     * @return the broadcast array
+     */
+    public static NDArray expand(NDArray x, Object... sizes) {
+        return EXPAND.apply(x, List.of(sizes));
+    }
+
+    /**
+     * {@code x[index]}.
+     *
+     * @param x the input
+     * @param index a DJL index string, e.g. {@code ":, 0"}
+     * @return the selected part
+     */
+    public static NDArray getitem(NDArray x, String index) {
+        return GETITEM.apply(x, index);
     }
 }

@@ -1,5 +1,8 @@
 package org.fx4j.nn;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.Initializer;
@@ -121,5 +124,43 @@ public final class Init {
      */
     public static Initializer int64Zeros() {
         return (manager, shape, dataType) -> manager.zeros(shape, DataType.INT64);
+    }
+
+    /**
+     * {@code uniform_(w, -bound, bound)}.
+     *
+     * @param bound the half-width of the interval
+     * @return the initializer
+     */
+    public static Initializer uniform(float bound) {
+        return (manager, shape, dataType) -> manager.randomUniform(-bound, bound, shape, dataType);
+    }
+
+    /**
+     * {@code trunc_normal_(w, std=std, a=-2, b=2)}: a normal distribution cut at the absolute bounds
+     * {@code [-2, 2]}, redrawn where it falls outside.
+     *
+     * @param std the standard deviation
+     * @return the initializer
+     */
+    public static Initializer truncNormal(float std) {
+        return (manager, shape, dataType) -> {
+            NDArray w = manager.randomNormal(0f, std, shape, dataType);
+            for (int round = 0; round < 100; round++) {
+                try (NDArray magnitude = w.abs();
+                        NDArray outside = magnitude.gt(2f)) {
+                    if (!outside.any().getBoolean()) {
+                        return w;
+                    }
+                    try (NDArray redraw = manager.randomNormal(0f, std, shape, dataType);
+                            NDArray replaced = NDArrays.where(outside, redraw, w)) {
+                        w.set(new NDIndex(), replaced);
+                    }
+                }
+            }
+            try (NDArray drawn = w) {
+                return drawn.clip(-2f, 2f);
+            }
+        };
     }
 }

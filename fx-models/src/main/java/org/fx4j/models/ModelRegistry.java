@@ -56,6 +56,14 @@ public final class ModelRegistry {
         MODELS.put("vgg16_bn", () -> VGG.vgg("D", true));
         MODELS.put("vgg19", () -> VGG.vgg("E", false));
         MODELS.put("vgg19_bn", () -> VGG.vgg("E", true));
+        for (int b = 0; b <= 7; b++) {
+            int variant = b;
+            MODELS.put("efficientnet_b" + b, () -> EfficientNet.b(variant));
+        }
+        MODELS.put("convnext_tiny", ConvNeXt::tiny);
+        MODELS.put("convnext_small", ConvNeXt::small);
+        MODELS.put("convnext_base", ConvNeXt::base);
+        MODELS.put("convnext_large", ConvNeXt::large);
     }
 
     private ModelRegistry() {}

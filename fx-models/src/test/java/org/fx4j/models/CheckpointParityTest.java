@@ -40,7 +40,7 @@ class CheckpointParityTest {
     private static final TraceOptions QUIET = TraceOptions.builder().suppressDiffWarning(true).build();
 
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelSelection.models();
     }
 
     static double relativeError(NDArray actual, NDArray expected) {

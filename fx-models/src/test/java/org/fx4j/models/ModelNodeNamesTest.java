@@ -22,7 +22,7 @@ class ModelNodeNamesTest {
     private static JsonObject reference;
 
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelSelection.models();
     }
 
     @BeforeAll
