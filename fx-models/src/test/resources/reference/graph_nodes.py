@@ -1,4 +1,4 @@
-"""Prints torchvision 0.14.1's get_graph_node_names for the named models as JSON."""
+"""Prints torchvision 0.14.1's get_graph_node_names for the named models as JSON ({"error": ...} where it fails)."""
 import json
 import sys
 import warnings
@@ -10,6 +10,9 @@ warnings.filterwarnings("ignore")
 out = {}
 for name in sys.argv[1:]:
     model = getattr(models, name)()
-    train, eval_ = get_graph_node_names(model)
-    out[name] = {"train": train, "eval": eval_}
+    try:
+        train, eval_ = get_graph_node_names(model)
+        out[name] = {"train": train, "eval": eval_}
+    except Exception as e:  # vision_transformer: torchvision's tracer cannot follow x.shape
+        out[name] = {"error": f"{type(e).__name__}: {e}"}
 print(json.dumps(out))

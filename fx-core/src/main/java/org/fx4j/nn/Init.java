@@ -163,4 +163,16 @@ public final class Init {
             }
         };
     }
+
+    /**
+     * {@code xavier_uniform_(w)}: {@code U(-a, a)} with {@code a = sqrt(6 / (fan_in + fan_out))}.
+     *
+     * @return the initializer
+     */
+    public static Initializer xavierUniform() {
+        return (manager, shape, dataType) -> {
+            float bound = (float) Math.sqrt(6.0 / (fanIn(shape) + fanOut(shape)));
+            return manager.randomUniform(-bound, bound, shape, dataType);
+        };
+    }
 }

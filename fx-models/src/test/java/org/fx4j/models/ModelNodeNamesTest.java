@@ -1,6 +1,7 @@
 package org.fx4j.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -42,6 +43,12 @@ class ModelNodeNamesTest {
         GraphNodeNames names = FeatureExtraction.getGraphNodeNames(
                 ModelRegistry.create(name), TraceOptions.builder().suppressDiffWarning(true).build());
         JsonObject ref = reference.getAsJsonObject(name);
+        if (ref.has("error")) {
+            // Beyond torchvision: its tracer fails on this model (ViT's `n, c, h, w = x.shape`); fx4j traces it.
+            assertTrue(ref.get("error").getAsString().contains("Proxy object cannot be iterated"), ref.toString());
+            assertTrue(names.eval().contains("heads.head") && names.train().equals(names.eval()), names.eval().toString());
+            return;
+        }
         Gson gson = new Gson();
         List<String> train = gson.fromJson(ref.get("train"), new TypeToken<List<String>>() {}.getType());
         List<String> eval = gson.fromJson(ref.get("eval"), new TypeToken<List<String>>() {}.getType());

@@ -1,0 +1,55 @@
+package org.fx4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import org.fx4j.nn.Dropout;
+import org.fx4j.nn.F;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.GELU;
+import org.fx4j.nn.Init;
+import org.fx4j.nn.LayerNorm;
+import org.fx4j.nn.Linear;
+import org.fx4j.nn.MLP;
+import org.fx4j.nn.Module;
+import org.fx4j.nn.MultiheadAttention;
+
+/**
+ * torchvision's ViT {@code EncoderBlock}: pre-norm self-attention ({@code ln_1}, {@code
+ * self_attention}, {@code dropout}, residual) then a pre-norm MLP ({@code ln_2}, {@code mlp},
+ * residual).
+ */
+public final class EncoderBlock extends Module {
+
+    private final LayerNorm ln1;
+    private final MultiheadAttention selfAttention;
+    private final Dropout dropout;
+    private final LayerNorm ln2;
+    private final MLP mlp;
+
+    EncoderBlock(int numHeads, int hiddenDim, int mlpDim, float dropoutP, float attentionDropout) {
+        ln1 = register("ln_1", new LayerNorm(hiddenDim, 1e-6f));
+        selfAttention = register("self_attention", new MultiheadAttention(hiddenDim, numHeads, attentionDropout));
+        dropout = register("dropout", new Dropout(dropoutP));
+        ln2 = register("ln_2", new LayerNorm(hiddenDim, 1e-6f));
+        mlp = register("mlp", new MLP(hiddenDim, new int[] {mlpDim, hiddenDim}, GELU::new, dropoutP));
+        for (Block m : mlp.getChildren().values()) {
+            if (m instanceof Linear) {
+                m.getDirectParameters().get("weight").setInitializer(Init.xavierUniform());
+                m.getDirectParameters().get("bias").setInitializer(Init.normal(1e-6f));
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDArray forward(ForwardContext ctx, NDArray input) {
+        NDArray x = ln1.call(ctx, input);
+        x = ctx.call(selfAttention, new NDList(x, x, x)).singletonOrThrow();
+        x = dropout.call(ctx, x);
+        x = F.add(x, input);
+        NDArray y = ln2.call(ctx, x);
+        y = mlp.call(ctx, y);
+        return F.add(x, y);
+    }
+}
