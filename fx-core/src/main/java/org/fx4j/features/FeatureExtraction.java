@@ -138,7 +138,7 @@ public final class FeatureExtraction {
         List<Node> nodes = graph.nodes();
         for (int i = nodes.size() - 1; i >= 0 && !remaining.isEmpty(); i--) {
             Node n = nodes.get(i);
-            if (n.op() == NodeOp.OUTPUT) {
+            if (n.op() == NodeOp.OUTPUT || !n.isListed()) {
                 continue;
             }
             String[] parts = n.qualifiedName().split("\\.");

@@ -38,15 +38,15 @@ public final class Graph {
     }
 
     /**
-     * Returns the qualified names of all nodes but the output, in execution order: the list that
-     * {@code getGraphNodeNames} reports.
+     * Returns the qualified names of all nodes but the output and unlisted constants, in execution
+     * order: the list that {@code getGraphNodeNames} reports.
      *
      * @return the names
      */
     public List<String> qualifiedNames() {
         List<String> out = new ArrayList<>(nodes.size());
         for (Node n : nodes) {
-            if (n.op() != NodeOp.OUTPUT) {
+            if (n.op() != NodeOp.OUTPUT && n.isListed()) {
                 out.add(n.qualifiedName());
             }
         }
@@ -110,7 +110,7 @@ public final class Graph {
      */
     public Optional<Node> node(String qualifiedName) {
         for (Node n : nodes) {
-            if (qualifiedName.equals(n.qualifiedName())) {
+            if (n.isListed() && qualifiedName.equals(n.qualifiedName())) {
                 return Optional.of(n);
             }
         }

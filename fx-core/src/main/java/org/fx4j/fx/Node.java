@@ -24,6 +24,7 @@ public final class Node {
     private final Object callable;
     private final int outputCount;
     private final String modulePath;
+    private final boolean listed;
 
     Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount) {
         this(op, name, qualifiedName, target, args, callable, outputCount, "");
@@ -31,6 +32,12 @@ public final class Node {
 
     Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount,
             String modulePath) {
+        this(op, name, qualifiedName, target, args, callable, outputCount, modulePath, true);
+    }
+
+    Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount,
+            String modulePath, boolean listed) {
+        this.listed = listed;
         this.op = op;
         this.name = name;
         this.qualifiedName = qualifiedName;
@@ -105,6 +112,17 @@ public final class Node {
      */
     public Object callable() {
         return callable;
+    }
+
+    /**
+     * Returns whether {@code getGraphNodeNames} lists this node and return nodes can name it: false
+     * only for buffers read as graph constants ({@link org.fx4j.nn.ForwardContext#constant}), which
+     * torch.fx records without a qualified name.
+     *
+     * @return true for ordinary nodes
+     */
+    public boolean isListed() {
+        return listed;
     }
 
     /**

@@ -254,7 +254,9 @@ public final class Tracer implements ModuleCallHandler {
     private void truncate(int size) {
         while (nodes.size() > size) {
             Node n = nodes.remove(nodes.size() - 1);
-            qualifiedNames.remove(qualifiedNames.size() - 1);
+            if (n.isListed()) {
+                qualifiedNames.remove(qualifiedNames.size() - 1);
+            }
             usedNames.remove(n.name());
         }
     }
@@ -291,6 +293,21 @@ public final class Tracer implements ModuleCallHandler {
                             + "', which does not belong to the traced model; register the module that owns it");
         }
         Node node = addNode(NodeOp.GET_ATTR, path.replace('.', '_'), path, List.of(), parameter, 1);
+        return SymbolicValue.create(this, node);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray constantValue(ForwardContext ctx, Parameter parameter, Device device) {
+        String path = parameterPaths.get(parameter);
+        if (path == null) {
+            throw new TraceException(
+                    "Module '" + describePath(currentPath) + "' reads buffer '" + parameter.getName()
+                            + "', which does not belong to the traced model; register the module that owns it");
+        }
+        String name = uniqueName(path.replace('.', '_'));
+        Node node = new Node(NodeOp.GET_ATTR, name, name, path, List.of(), parameter, 1, currentPath, false);
+        nodes.add(node);
         return SymbolicValue.create(this, node);
     }
 

@@ -138,4 +138,18 @@ public final class ForwardContext {
     public NDArray value(Parameter parameter, Device device) {
         return handler.parameterValue(this, parameter, device);
     }
+
+    /**
+     * Reads a buffer as a constant of the graph. While tracing this records a {@code get_attr} node
+     * that {@code getGraphNodeNames} does not list and return nodes cannot name, as torch.fx does
+     * for a buffer passed to a wrapped function without being read through a module attribute
+     * (Swin's {@code relative_position_index}). Otherwise the same as {@link #value}.
+     *
+     * @param buffer the buffer
+     * @param device the device the value is needed on
+     * @return the value
+     */
+    public NDArray constant(Parameter buffer, Device device) {
+        return handler.constantValue(this, buffer, device);
+    }
 }

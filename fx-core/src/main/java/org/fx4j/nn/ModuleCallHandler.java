@@ -47,4 +47,16 @@ public interface ModuleCallHandler {
         }
         return ctx.parameterStore().getValue(parameter, device, ctx.isTraining());
     }
+
+    /**
+     * Reads a buffer as a constant of the graph; eagerly the same as {@link #parameterValue}.
+     *
+     * @param ctx the calling context
+     * @param parameter the buffer
+     * @param device the device the value is needed on
+     * @return the value
+     */
+    default NDArray constantValue(ForwardContext ctx, Parameter parameter, Device device) {
+        return parameterValue(ctx, parameter, device);
+    }
 }

@@ -64,6 +64,9 @@ public final class ModelRegistry {
         MODELS.put("convnext_small", ConvNeXt::small);
         MODELS.put("convnext_base", ConvNeXt::base);
         MODELS.put("convnext_large", ConvNeXt::large);
+        MODELS.put("swin_t", SwinTransformer::tiny);
+        MODELS.put("swin_s", SwinTransformer::small);
+        MODELS.put("swin_b", SwinTransformer::base);
         MODELS.put("vit_b_16", VisionTransformer::vitB16);
         MODELS.put("vit_b_32", VisionTransformer::vitB32);
     }

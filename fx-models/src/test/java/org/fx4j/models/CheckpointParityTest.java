@@ -41,6 +41,9 @@ class CheckpointParityTest {
     private static final List<String> VIT_NODES =
             List.of("conv_proj", "encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_5", "encoder.ln");
 
+    /** Stage outputs compared for Swin transformers (plus the last node, head). */
+    private static final List<String> SWIN_NODES = List.of("features.1", "features.3", "features.5", "features.7", "norm");
+
     private static final TraceOptions QUIET = TraceOptions.builder().suppressDiffWarning(true).build();
 
     static List<String> models() {
@@ -69,7 +72,9 @@ class CheckpointParityTest {
             probe.initialize(manager);
             boolean vit = probe instanceof VisionTransformer;
             // ViTs take 224px images only and torchvision cannot trace them: compare module outputs.
-            List<String> stages = vit ? VIT_NODES : FeatureStages.stageNodes(probe);
+            // Swin's stages are channels-last, which stage detection (NCHW) does not see: name them.
+            List<String> stages = vit ? VIT_NODES
+                    : probe instanceof SwinTransformer ? SWIN_NODES : FeatureStages.stageNodes(probe);
             List<String> all = FeatureExtraction.getGraphNodeNames(probe, QUIET).eval();
             String last = all.get(all.size() - 1);
             List<String> nodes = new java.util.ArrayList<>(stages);
