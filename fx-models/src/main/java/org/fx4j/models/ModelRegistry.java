@@ -41,6 +41,7 @@ public final class ModelRegistry {
         MODELS.put("regnet_y_8gf", () -> RegNet.of(17, 192, 76.82, 2.19, 56, 0.25));
         MODELS.put("regnet_y_16gf", () -> RegNet.of(18, 200, 106.23, 2.48, 112, 0.25));
         MODELS.put("regnet_y_32gf", () -> RegNet.of(20, 232, 115.89, 2.53, 232, 0.25));
+        MODELS.put("regnet_y_128gf", () -> RegNet.of(27, 456, 160.83, 2.52, 264, 0.25));
         MODELS.put("regnet_x_400mf", () -> RegNet.of(22, 24, 24.48, 2.54, 16, 0));
         MODELS.put("regnet_x_800mf", () -> RegNet.of(16, 56, 35.73, 2.28, 16, 0));
         MODELS.put("regnet_x_1_6gf", () -> RegNet.of(18, 80, 34.01, 2.25, 24, 0));
