@@ -8,12 +8,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.fx4j.fx.Graph;
 import org.fx4j.fx.Node;
-import org.fx4j.fx.ShapePropagation;
 
 /**
  * What each output of a feature extractor is: its channels, its reduction (stride) relative to the
- * input, and the module it comes from. Computed by shape propagation on a probe input, never from
- * hand-written tables.
+ * input, and the module it comes from. Computed by shape propagation on a probe input (and one of
+ * half its size, which tells spatial dimensions from channels), never from hand-written tables.
  */
 public final class FeatureInfo {
 
@@ -28,8 +27,10 @@ public final class FeatureInfo {
         private final Shape shape;
         private final long channels;
         private final int reduction;
+        private final boolean channelsLast;
 
-        Entry(String name, String node, String module, Shape shape, long channels, int reduction) {
+        Entry(String name, String node, String module, Shape shape, long channels, int reduction, boolean channelsLast) {
+            this.channelsLast = channelsLast;
             this.name = name;
             this.node = node;
             this.module = module;
@@ -75,7 +76,17 @@ public final class FeatureInfo {
         }
 
         /**
-         * Returns its channels (dimension 1).
+         * Returns whether it is a channels-last {@code [N, H, W, C]} feature map (Swin's stages).
+         *
+         * @return true for channels-last maps
+         */
+        public boolean channelsLast() {
+            return channelsLast;
+        }
+
+        /**
+         * Returns its channels: dimension 1 of {@code [N, C, H, W]} and {@code [N, C]} outputs, the last
+         * dimension of channels-last maps and of {@code [N, L, C]} token sequences.
          *
          * @return channels
          */
@@ -84,8 +95,8 @@ public final class FeatureInfo {
         }
 
         /**
-         * Returns its reduction (input height over output height) for NCHW outputs, 0 for
-         * outputs without spatial dimensions.
+         * Returns its reduction (input height over output height) for feature maps whose size follows
+         * the input's, 0 for other outputs (pooled to a fixed size, vectors, token sequences).
          *
          * @return the stride relative to the input
          */
@@ -97,6 +108,7 @@ public final class FeatureInfo {
         @Override
         public String toString() {
             return name + "(node=" + node + ", module=" + module + ", channels=" + channels + ", reduction=" + reduction
+                    + (channelsLast ? ", channels-last" : "")
                     + ")";
         }
     }
@@ -126,26 +138,19 @@ public final class FeatureInfo {
      */
     public static FeatureInfo of(FeatureExtractor extractor, Shape probe) {
         Graph graph = extractor.graph(false);
-        Map<Node, Shape> shapes = ShapePropagation.run(graph, probe);
+        Map<Node, FeatureLayout> layouts = FeatureLayout.of(graph, probe);
         List<Entry> out = new ArrayList<>();
         for (Map.Entry<String, Node> e : graph.outputNodes().entrySet()) {
             Node n = e.getValue();
-            Shape s = shapes.get(n);
-            if (s == null) {
+            FeatureLayout l = layouts.get(n);
+            if (l == null) {
                 throw new IllegalStateException("Output '" + e.getKey() + "' (node " + n.qualifiedName()
                         + ") yields several arrays; FeatureInfo describes single-array outputs");
             }
-            out.add(new Entry(e.getKey(), n.qualifiedName(), n.modulePath(), s,
-                    s.dimension() >= 2 ? s.get(1) : s.dimension() == 1 ? s.get(0) : 1, reduction(probe, s)));
+            out.add(new Entry(e.getKey(), n.qualifiedName(), n.modulePath(), l.shape(), l.channels(), l.reduction(),
+                    l.channelsLast()));
         }
         return new FeatureInfo(out);
-    }
-
-    static int reduction(Shape probe, Shape s) {
-        if (s.dimension() != 4 || probe.dimension() != 4 || s.get(2) <= 0) {
-            return 0;
-        }
-        return (int) Math.round((double) probe.get(2) / s.get(2));
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.TreeSet;
 import org.fx4j.fx.Graph;
 import org.fx4j.fx.Node;
 import org.fx4j.fx.NodeOp;
-import org.fx4j.fx.ShapePropagation;
 import org.fx4j.fx.TraceOptions;
 import org.fx4j.fx.Tracer;
 
@@ -23,8 +23,8 @@ import org.fx4j.fx.Tracer;
  * propagation rather than per-model tables, and extractors built from stage indices
  * ({@code outIndices}, negative indices counting from the end).
  *
- * <p>A stage ends at the last node of each spatial reduction (stride). Only strided feature maps
- * count: NCHW outputs whose height and width divide the probe's (so pooled heads and adaptive
+ * <p>A stage ends at the last node of each spatial reduction (stride). Only feature maps whose size
+ * follows the input's count, channels-first or channels-last (so pooled heads and adaptive
  * pools to fixed sizes are not stages). Nodes are grouped at the shallowest module level whose
  * blocks end at every reduction present ({@code conv1, bn1, ..., layer4} for a ResNet, {@code
  * features.0 ... features.18} for a MobileNetV2); for each reduction, the last node of the last block
@@ -55,32 +55,30 @@ public final class FeatureStages {
      */
     public static List<String> stageNodes(Block model, Shape probe, TraceOptions options) {
         Graph graph = Tracer.trace(model, false, options);
-        Map<Node, Shape> shapes = ShapePropagation.run(graph, probe);
+        Map<Node, FeatureLayout> layouts = FeatureLayout.of(graph, probe);
         List<Node> spatial = new ArrayList<>();
-        for (Map.Entry<Node, Shape> e : shapes.entrySet()) {
-            Shape s = e.getValue();
-            if (e.getKey().op() != NodeOp.PLACEHOLDER && isStrided(probe, s)) {
+        Map<Node, Integer> reductions = new HashMap<>();
+        for (Map.Entry<Node, FeatureLayout> e : layouts.entrySet()) {
+            if (e.getKey().op() != NodeOp.PLACEHOLDER && e.getValue().reduction() > 0) {
                 spatial.add(e.getKey());
+                reductions.put(e.getKey(), e.getValue().reduction());
             }
         }
         if (spatial.isEmpty()) {
             throw new IllegalArgumentException(model.getClass().getSimpleName()
-                    + " has no node with a spatial (NCHW, H and W > 1) output for probe " + probe
-                    + "; stages are defined for convolutional backbones");
+                    + " has no node with a feature-map output (NCHW or NHWC, size following the input) for probe "
+                    + probe + "; stages are defined for backbones with feature maps");
         }
-        Set<Integer> present = new TreeSet<>();
-        for (Node n : spatial) {
-            present.add(FeatureInfo.reduction(probe, shapes.get(n)));
-        }
+        Set<Integer> present = new TreeSet<>(reductions.values());
         int maxDepth = spatial.stream().mapToInt(n -> n.qualifiedName().split("\\.").length).max().orElse(1);
         int depth = 1;
         Map<String, Node> groupEnds = groupEnds(spatial, depth);
-        while (!covered(groupEnds, shapes, probe).equals(present) && depth < maxDepth) {
+        while (!covered(groupEnds, reductions).equals(present) && depth < maxDepth) {
             groupEnds = groupEnds(spatial, ++depth);
         }
         TreeMap<Integer, Node> lastByReduction = new TreeMap<>();
         for (Node end : groupEnds.values()) {
-            lastByReduction.put(FeatureInfo.reduction(probe, shapes.get(end)), end);
+            lastByReduction.put(reductions.get(end), end);
         }
         List<Node> ends = new ArrayList<>(lastByReduction.values());
         ends.sort((a, b) -> Integer.compare(spatial.indexOf(a), spatial.indexOf(b)));
@@ -91,16 +89,10 @@ public final class FeatureStages {
         return names;
     }
 
-    /** An NCHW output whose height and width divide the probe's: a strided feature map. */
-    private static boolean isStrided(Shape probe, Shape s) {
-        return s.dimension() == 4 && s.get(2) > 1 && s.get(3) > 1 && probe.get(2) % s.get(2) == 0
-                && probe.get(3) % s.get(3) == 0;
-    }
-
-    private static Set<Integer> covered(Map<String, Node> ends, Map<Node, Shape> shapes, Shape probe) {
+    private static Set<Integer> covered(Map<String, Node> ends, Map<Node, Integer> reductions) {
         Set<Integer> out = new TreeSet<>();
         for (Node n : ends.values()) {
-            out.add(FeatureInfo.reduction(probe, shapes.get(n)));
+            out.add(reductions.get(n));
         }
         return out;
     }

@@ -66,9 +66,6 @@ class BackboneContractTest {
     private static final List<String> VIT_NODES =
             List.of("conv_proj", "encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_5", "encoder.ln");
 
-    /** Stage outputs compared for Swin transformers (plus the last node, head). */
-    private static final List<String> SWIN_NODES = List.of("features.1", "features.3", "features.5", "features.7", "norm");
-
     private static JsonObject reference;
 
     static List<String> models() {
@@ -93,12 +90,10 @@ class BackboneContractTest {
 
     /**
      * The compared nodes of an initialised model: its stages and its last node. ViTs are compared
-     * at module outputs (torchvision cannot trace them); Swin's stages are channels-last, which stage
-     * detection (NCHW) does not see, so they are named.
+     * at module outputs (torchvision cannot trace them).
      */
     private static List<String> comparedNodes(Module model) {
-        List<String> nodes = new ArrayList<>(model instanceof VisionTransformer ? VIT_NODES
-                : model instanceof SwinTransformer ? SWIN_NODES : FeatureStages.stageNodes(model));
+        List<String> nodes = new ArrayList<>(model instanceof VisionTransformer ? VIT_NODES : FeatureStages.stageNodes(model));
         List<String> all = FeatureExtraction.getGraphNodeNames(model, QUIET).eval();
         nodes.add(all.get(all.size() - 1));
         return nodes;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** FeatureInfo and stage selection by shape propagation on ResNets. */
+/** FeatureInfo and stage selection by shape propagation: ResNets, channels-last Swin, ViT tokens. */
 class FeatureInfoTest {
 
     private static NDManager manager;
@@ -76,5 +76,31 @@ class FeatureInfoTest {
                 () -> FeatureStages.createFeatureExtractor(r18, 5));
         assertTrue(e.getMessage().contains("Stage index 5 is out of range") && e.getMessage().contains("has 5 stages"),
                 e.getMessage());
+    }
+
+    @Test
+    void swinStagesAreChannelsLastAndSeenAsSuch() {
+        SwinTransformer swin = SwinTransformer.tiny();
+        swin.initialize(manager);
+        List<String> stages = FeatureStages.stageNodes(swin);
+        assertEquals(List.of("features.1.1.add_1", "features.3.1.add_1", "features.5.5.add_1", "permute"), stages);
+        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(swin, stages);
+        FeatureInfo info = FeatureInfo.of(fx);
+        assertEquals(List.of(96L, 192L, 384L, 768L), info.channels());
+        assertEquals(List.of(4, 8, 16, 32), info.reductions());
+        assertEquals(List.of(true, true, true, false),
+                info.entries().stream().map(FeatureInfo.Entry::channelsLast).collect(java.util.stream.Collectors.toList()));
+    }
+
+    @Test
+    void vitTokensHaveTheirChannelsLastAndNoReduction() {
+        VisionTransformer vit = VisionTransformer.vitB32();
+        vit.initialize(manager);
+        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(vit, List.of("conv_proj", "encoder.ln", "heads.head"));
+        FeatureInfo info = FeatureInfo.of(fx, new ai.djl.ndarray.types.Shape(1, 3, 224, 224));
+        assertEquals(List.of(768L, 768L, 1000L), info.channels());
+        assertEquals(List.of(32, 0, 0), info.reductions());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureInfo.of(fx));
+        assertTrue(e.getMessage().contains("Wrong image height! Expected 224 but got 256!"), e.getMessage());
     }
 }

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fx4j.examples.io.FeatureMapPicture;
+import org.fx4j.features.FeatureInfo;
 import org.fx4j.examples.io.ImageInputs;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.features.FeatureExtractor;
@@ -115,13 +117,23 @@ public final class ExtractCommand implements Callable<Integer> {
             }
             if (out != null) {
                 Files.createDirectories(out);
+                Map<String, Boolean> channelsLast = new HashMap<>();
+                if (png) {
+                    for (FeatureInfo.Entry e : FeatureInfo.of(fx, x.getShape()).entries()) {
+                        channelsLast.put(e.name(), e.channelsLast());
+                    }
+                }
                 for (NDArray f : features) {
                     Npy.write(out.resolve(f.getName() + ".npy"), f);
                     if (png) {
-                        if (FeatureMapPicture.drawable(f)) {
+                        if (channelsLast.getOrDefault(f.getName(), false)) {
+                            try (NDArray nchw = f.transpose(0, 3, 1, 2)) {
+                                FeatureMapPicture.write(nchw, out.resolve(f.getName() + ".png"));
+                            }
+                        } else if (FeatureMapPicture.drawable(f)) {
                             FeatureMapPicture.write(f, out.resolve(f.getName() + ".png"));
                         } else {
-                            w.println("# no picture for " + f.getName() + ": shape " + f.getShape() + " is not NCHW");
+                            w.println("# no picture for " + f.getName() + ": shape " + f.getShape() + " is not a feature map");
                         }
                     }
                 }
