@@ -286,12 +286,7 @@ public final class Tracer implements ModuleCallHandler {
     /** {@inheritDoc} */
     @Override
     public NDArray parameterValue(ForwardContext ctx, Parameter parameter, Device device) {
-        String path = parameterPaths.get(parameter);
-        if (path == null) {
-            throw new TraceException(
-                    "Module '" + describePath(currentPath) + "' reads parameter '" + parameter.getName()
-                            + "', which does not belong to the traced model; register the module that owns it");
-        }
+        String path = ownedPath(parameter, "parameter");
         Node node = addNode(NodeOp.GET_ATTR, path.replace('.', '_'), path, List.of(), parameter, 1);
         return SymbolicValue.create(this, node);
     }
@@ -299,16 +294,22 @@ public final class Tracer implements ModuleCallHandler {
     /** {@inheritDoc} */
     @Override
     public NDArray constantValue(ForwardContext ctx, Parameter parameter, Device device) {
-        String path = parameterPaths.get(parameter);
-        if (path == null) {
-            throw new TraceException(
-                    "Module '" + describePath(currentPath) + "' reads buffer '" + parameter.getName()
-                            + "', which does not belong to the traced model; register the module that owns it");
-        }
+        String path = ownedPath(parameter, "buffer");
         String name = uniqueName(path.replace('.', '_'));
         Node node = new Node(NodeOp.GET_ATTR, name, name, path, List.of(), parameter, 1, currentPath, false);
         nodes.add(node);
         return SymbolicValue.create(this, node);
+    }
+
+    /** The state-dict path of a parameter or buffer of the traced model. */
+    private String ownedPath(Parameter parameter, String kind) {
+        String path = parameterPaths.get(parameter);
+        if (path == null) {
+            String who = describePath(currentPath);
+            throw new TraceException(Character.toUpperCase(who.charAt(0)) + who.substring(1) + " reads " + kind + " '"
+                    + parameter.getName() + "', which does not belong to the traced model; register the module that owns it");
+        }
+        return path;
     }
 
     // ------------------------------------------------------------------ functions and methods

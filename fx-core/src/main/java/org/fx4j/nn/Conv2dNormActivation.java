@@ -2,7 +2,6 @@ package org.fx4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.util.Pair;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -75,10 +74,6 @@ public final class Conv2dNormActivation extends LeafModule {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
-        NDArray h = x;
-        for (Pair<String, Block> child : namedChildren()) {
-            h = ctx.call(child.getValue(), h);
-        }
-        return h;
+        return callChildrenInOrder(ctx, x);
     }
 }

@@ -459,6 +459,22 @@ public abstract class Module extends AbstractBlock {
     }
 
     /**
+     * Calls every child in registration order, each on the previous one's output: the forward of
+     * sequential-style modules ({@code Conv2dNormActivation}, {@code MLP}).
+     *
+     * @param ctx the context
+     * @param x the input
+     * @return the last child's output
+     */
+    protected final NDArray callChildrenInOrder(ForwardContext ctx, NDArray x) {
+        NDArray h = x;
+        for (Pair<String, Block> child : namedChildren()) {
+            h = ctx.call(child.getValue(), h);
+        }
+        return h;
+    }
+
+    /**
      * Returns the direct children with their PyTorch names.
      *
      * @return name/child pairs in registration order
