@@ -11,8 +11,9 @@ import org.fx4j.fx.ShapePropagation;
  * How a node's output is laid out: channels and reduction, found by propagating the probe and a
  * probe of half its height and width. Dimensions that follow the input size are spatial: {@code
  * [N, C, H, W]} outputs are channels-first, {@code [N, H, W, C]} (Swin) channels-last, {@code [N, L,
- * C]} token sequences have their channels last. Models that take one input size only (ViT) get the
- * single-probe reading: 4-d outputs channels-first, 3-d outputs tokens.
+ * C]} token sequences have their channels last ({@code [N, C, L]} sequences, whose C stays, second).
+ * Models that take one input size only (ViT) get the single-probe reading: 4-d outputs
+ * channels-first, 3-d outputs {@code [N, L, C]} tokens.
  */
 final class FeatureLayout {
 
@@ -86,7 +87,8 @@ final class FeatureLayout {
             return new FeatureLayout(s, s.get(1), strided ? reductionOf(probe, s.get(2)) : 0, false);
         }
         if (rank == 3) {
-            return new FeatureLayout(s, s.get(2), 0, false);
+            boolean channelsSecond = half != null && s.get(1) == half.get(1) && s.get(2) != half.get(2);
+            return new FeatureLayout(s, channelsSecond ? s.get(1) : s.get(2), 0, false);
         }
         return new FeatureLayout(s, rank >= 2 ? s.get(1) : rank == 1 ? s.get(0) : 1, 0, false);
     }

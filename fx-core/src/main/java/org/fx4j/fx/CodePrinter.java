@@ -69,8 +69,10 @@ final class CodePrinter {
                 return "long " + n.name() + " = " + arg(a.get(0)) + ".size(" + arg(a.get(1)) + ");";
             case "_assert":
                 return "SymInt.checkEquals(" + join(a) + ");";
+            case "floordiv":
+                return "long " + n.name() + " = Math.floorDiv(" + arg(a.get(0)) + ", " + arg(a.get(1)) + ");";
             default:
-                String symbol = op.equals("add") ? " + " : op.equals("sub") ? " - " : op.equals("mul") ? " * " : " // ";
+                String symbol = op.equals("add") ? " + " : op.equals("sub") ? " - " : " * ";
                 return "long " + n.name() + " = " + arg(a.get(0)) + symbol + arg(a.get(1)) + ";";
         }
     }

@@ -62,6 +62,9 @@ class SymIntTest {
         assertFalse(g.node("act").orElseThrow().isSizeNode());
         Graph pruned = g.withOutputs(Map.of("act", g.node("act").orElseThrow()));
         assertEquals(List.of("x", "size_2", "_assert", "act"), pruned.qualifiedNames());
+        String code = g.code("Tokens");
+        assertTrue(code.contains("long size_2 = x.size(2);") && code.contains("SymInt.checkEquals(size_2, 4L, ")
+                && code.contains("long mul = size_2 * size_3;") && code.contains("= Math.floorDiv(mul, 2);"), code);
     }
 
     @Test
