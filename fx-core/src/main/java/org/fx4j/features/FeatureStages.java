@@ -4,7 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -57,11 +57,9 @@ public final class FeatureStages {
         Graph graph = Tracer.trace(model, false, options);
         Map<Node, FeatureLayout> layouts = FeatureLayout.of(graph, probe);
         List<Node> spatial = new ArrayList<>();
-        Map<Node, Integer> reductions = new HashMap<>();
         for (Map.Entry<Node, FeatureLayout> e : layouts.entrySet()) {
             if (e.getKey().op() != NodeOp.PLACEHOLDER && e.getValue().reduction() > 0) {
                 spatial.add(e.getKey());
-                reductions.put(e.getKey(), e.getValue().reduction());
             }
         }
         if (spatial.isEmpty()) {
@@ -69,16 +67,16 @@ public final class FeatureStages {
                     + " has no node with a feature-map output (NCHW or NHWC, size following the input) for probe "
                     + probe + "; stages are defined for backbones with feature maps");
         }
-        Set<Integer> present = new TreeSet<>(reductions.values());
+        Set<Integer> present = covered(spatial, layouts);
         int maxDepth = spatial.stream().mapToInt(n -> n.qualifiedName().split("\\.").length).max().orElse(1);
         int depth = 1;
         Map<String, Node> groupEnds = groupEnds(spatial, depth);
-        while (!covered(groupEnds, reductions).equals(present) && depth < maxDepth) {
+        while (!covered(groupEnds.values(), layouts).equals(present) && depth < maxDepth) {
             groupEnds = groupEnds(spatial, ++depth);
         }
         TreeMap<Integer, Node> lastByReduction = new TreeMap<>();
         for (Node end : groupEnds.values()) {
-            lastByReduction.put(reductions.get(end), end);
+            lastByReduction.put(layouts.get(end).reduction(), end);
         }
         List<Node> ends = new ArrayList<>(lastByReduction.values());
         ends.sort((a, b) -> Integer.compare(spatial.indexOf(a), spatial.indexOf(b)));
@@ -89,10 +87,11 @@ public final class FeatureStages {
         return names;
     }
 
-    private static Set<Integer> covered(Map<String, Node> ends, Map<Node, Integer> reductions) {
+    /** The reductions of the given nodes' outputs. */
+    private static Set<Integer> covered(Collection<Node> nodes, Map<Node, FeatureLayout> layouts) {
         Set<Integer> out = new TreeSet<>();
-        for (Node n : ends.values()) {
-            out.add(reductions.get(n));
+        for (Node n : nodes) {
+            out.add(layouts.get(n).reduction());
         }
         return out;
     }

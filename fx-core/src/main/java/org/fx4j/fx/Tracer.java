@@ -13,6 +13,7 @@ import ai.djl.util.Pair;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -315,19 +316,13 @@ public final class Tracer implements ModuleCallHandler {
     // ------------------------------------------------------------------ functions and methods
 
     NDArray recordFunction(FxFunction function, Object[] args) {
-        List<Object> converted = new ArrayList<>(args.length);
-        for (Object a : args) {
-            converted.add(toArg(a));
-        }
+        List<Object> converted = convertAll(Arrays.asList(args));
         Node node = addNode(NodeOp.CALL_FUNCTION, function.name(), function.name(), converted, function, 1);
         return SymbolicValue.create(this, node);
     }
 
     SymInt recordSymInt(NodeOp op, SymIntOp function, Object[] args) {
-        List<Object> converted = new ArrayList<>(args.length);
-        for (Object a : args) {
-            converted.add(toArg(a));
-        }
+        List<Object> converted = convertAll(Arrays.asList(args));
         Node node = addNode(op, function.name(), function.name(), converted, function, 1);
         return SymInt.symbolic(this, node);
     }

@@ -1,7 +1,6 @@
 package org.fx4j.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Block;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Conv2dNormActivation;
@@ -52,12 +51,8 @@ public final class ConvNeXt extends Module {
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         classifier = register("classifier", new Sequential(new LayerNorm2d(last, EPS), new Flatten(1, -1),
                 new Linear(last, numClasses)));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d || m instanceof Linear) {
-                m.getDirectParameters().get("weight").setInitializer(Init.truncNormal(0.02f));
-                m.getDirectParameters().get("bias").setInitializer(Init.constant(0f));
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.truncNormal(0.02f), true);
+        TorchvisionInit.linears(this, Init.truncNormal(0.02f));
     }
 
     /**

@@ -64,12 +64,12 @@ public final class ShiftedWindowAttention extends Module {
     protected NDArray forward(ForwardContext ctx, NDArray x) {
         NDArray table = ctx.value(relativePositionBiasTable, x.getDevice());
         NDArray index = ctx.constant(relativePositionIndex, x.getDevice());
-        NDArray bias = SwinFunctions.RELATIVE_POSITION_BIAS.apply(table, index, windowSize.clone());
+        NDArray bias = SwinFunctions.RELATIVE_POSITION_BIAS.apply(table, index, windowSize);
         NDArray qkvWeight = ctx.value(qkv.getDirectParameters().get("weight"), x.getDevice());
         NDArray projWeight = ctx.value(proj.getDirectParameters().get("weight"), x.getDevice());
         NDArray qkvBias = ctx.value(qkv.getDirectParameters().get("bias"), x.getDevice());
         NDArray projBias = ctx.value(proj.getDirectParameters().get("bias"), x.getDevice());
-        return SwinFunctions.SHIFTED_WINDOW_ATTENTION.apply(x, qkvWeight, projWeight, bias, windowSize.clone(), numHeads,
-                shiftSize.clone(), attentionDropout, dropout, qkvBias, projBias, ctx.isTraining());
+        return SwinFunctions.SHIFTED_WINDOW_ATTENTION.apply(x, qkvWeight, projWeight, bias, windowSize, numHeads,
+                shiftSize, attentionDropout, dropout, qkvBias, projBias, ctx.isTraining());
     }
 }

@@ -1,8 +1,6 @@
 package org.fx4j.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Flatten;
@@ -63,15 +61,7 @@ public final class SwinTransformer extends Module {
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         flatten = register("flatten", new Flatten(1, -1));
         head = register("head", new Linear(numFeatures, numClasses));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Linear) {
-                m.getDirectParameters().get("weight").setInitializer(Init.truncNormal(0.02f));
-                Parameter bias = m.getDirectParameters().contains("bias") ? m.getDirectParameters().get("bias") : null;
-                if (bias != null) {
-                    bias.setInitializer(Init.constant(0f));
-                }
-            }
-        }
+        TorchvisionInit.linears(this, Init.truncNormal(0.02f));
     }
 
     /**

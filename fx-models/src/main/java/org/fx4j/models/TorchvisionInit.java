@@ -33,14 +33,20 @@ final class TorchvisionInit {
         }
     }
 
-    /** Zeroes every linear layer's bias and, unless {@code weight} is null, sets its weight initialiser. */
+    /**
+     * Zeroes every linear layer's bias (where it has one) and, unless {@code weight} is null, sets its
+     * weight initialiser.
+     */
     static void linears(Module model, Initializer weight) {
         for (Block m : model.namedModules().values()) {
             if (m instanceof Linear) {
                 if (weight != null) {
                     m.getDirectParameters().get("weight").setInitializer(weight);
                 }
-                m.getDirectParameters().get("bias").setInitializer(Init.constant(0f));
+                Parameter bias = m.getDirectParameters().get("bias");
+                if (bias != null) {
+                    bias.setInitializer(Init.constant(0f));
+                }
             }
         }
     }
