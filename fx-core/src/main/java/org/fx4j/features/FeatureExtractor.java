@@ -23,8 +23,16 @@ import org.fx4j.nn.Module;
  *
  * <p>Its children are the source model's modules that some output depends on, under their original
  * paths, shared with the source model (as torchvision shares them); {@link #stateDict()} has the
- * source model's keys for them. It starts in the source model's mode; {@link #train()} and {@link
- * #eval()} switch graphs.
+ * source model's keys for them.
+ *
+ * <p>Modes, per module as in PyTorch: the extractor starts in the source model's mode, and its
+ * own {@link #train(boolean)} / {@link #eval()} pick the graph without changing the modes of the
+ * source model's modules (which it shares). The evaluation graph runs every module in evaluation
+ * mode. The training graph runs each module in its own mode, so a part of the model switched to
+ * eval (a frozen backbone's batch norms) stays in eval; to train through the extractor, put the
+ * source model in training mode ({@code model.train()}) and freeze what you freeze. When DJL calls
+ * it ({@code Predictor}: {@code training=false}), the evaluation graph runs. An extractor inside
+ * another model traces again, named as torch.fx names a re-traced graph module ({@code body.add_13}).
  */
 public final class FeatureExtractor extends Module {
 
@@ -105,10 +113,26 @@ public final class FeatureExtractor extends Module {
         return graphModule(isTraining()).inputNames();
     }
 
+    /**
+     * Sets the extractor's own mode, which picks the graph it runs; the source model's modules keep
+     * their modes.
+     *
+     * @param mode true for the training graph
+     * @return this extractor
+     */
+    @Override
+    public FeatureExtractor train(boolean mode) {
+        setTrainingFlag(mode);
+        return this;
+    }
+
     /** {@inheritDoc} */
     @Override
     public NDList forward(ForwardContext ctx, NDList inputs) {
-        return graphModule(ctx.isTraining()).forward(ctx, inputs);
+        if (ctx.isTraining()) {
+            return trainModule.forward(ctx, inputs);
+        }
+        return evalModule.forward(ctx.allEval(), inputs);
     }
 
     /**

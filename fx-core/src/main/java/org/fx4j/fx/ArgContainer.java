@@ -3,6 +3,8 @@ package org.fx4j.fx;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A container argument of a node whose items may be nodes: a {@code List}, an {@code NDList} or an
@@ -55,5 +57,26 @@ public final class ArgContainer {
      */
     public List<Object> items() {
         return items;
+    }
+
+    /**
+     * Visits every leaf of a node argument: the argument itself, or the items of a container (and
+     * of the output node's name-to-value map), recursively.
+     *
+     * @param arg a node argument
+     * @param leaf receives each leaf
+     */
+    public static void forEachLeaf(Object arg, Consumer<Object> leaf) {
+        if (arg instanceof ArgContainer) {
+            for (Object o : ((ArgContainer) arg).items) {
+                forEachLeaf(o, leaf);
+            }
+        } else if (arg instanceof Map) {
+            for (Object o : ((Map<?, ?>) arg).values()) {
+                forEachLeaf(o, leaf);
+            }
+        } else {
+            leaf.accept(arg);
+        }
     }
 }

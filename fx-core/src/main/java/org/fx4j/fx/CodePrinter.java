@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import org.fx4j.nn.ScalarOp;
 
 /** Prints a {@link Graph} as readable Java-like code, one statement per node. */
 final class CodePrinter {
@@ -32,7 +33,7 @@ final class CodePrinter {
 
     private static String statement(Node n) {
         List<Object> a = n.args();
-        if (n.callable() instanceof SymIntOp) {
+        if (n.callable() instanceof ScalarOp) {
             return sizeStatement(n, a);
         }
         switch (n.op()) {
@@ -63,12 +64,20 @@ final class CodePrinter {
     }
 
     private static String sizeStatement(Node n, List<Object> a) {
-        String op = ((SymIntOp) n.callable()).name();
+        String op = ((ScalarOp) n.callable()).name();
         switch (op) {
+            case "getattr":
+                return "Shape " + n.name() + " = " + arg(a.get(0)) + ".getShape();";
+            case "getitem":
+                return "long " + n.name() + " = " + arg(a.get(0)) + ".get(" + arg(a.get(1)) + ");";
             case "size":
                 return "long " + n.name() + " = " + arg(a.get(0)) + ".size(" + arg(a.get(1)) + ");";
+            case "dim":
+                return "long " + n.name() + " = " + arg(a.get(0)) + ".getShape().dimension();";
+            case "eq":
+                return "boolean " + n.name() + " = " + arg(a.get(0)) + " == " + arg(a.get(1)) + ";";
             case "_assert":
-                return "SymInt.checkEquals(" + join(a) + ");";
+                return "SymBool.check(" + join(a) + ");";
             case "floordiv":
                 return "long " + n.name() + " = Math.floorDiv(" + arg(a.get(0)) + ", " + arg(a.get(1)) + ");";
             default:

@@ -8,18 +8,26 @@ import ai.djl.nn.Parameter;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.FxFunction;
+import org.fx4j.nn.Recorder;
+import org.fx4j.nn.ScalarOp;
 
 /**
  * A graph compiled for execution: values live in an array of slots, arguments are pre-resolved to
  * slot indices, and each instruction knows which slots hold their last use, so intermediates are
- * closed as soon as nothing needs them. Inputs, parameters and outputs are never closed; a value
- * that is the same array as another live value (an {@code Identity}'s output, say) is not closed
- * while that value lives.
+ * closed as soon as nothing needs them. Inputs, model state (parameters and buffers, whoever
+ * returns them: a get_attr, a leaf, a function) and graph constants are never closed, and are
+ * duplicated when they are outputs, so that the caller who closes the outputs closes no model
+ * state; a value that is the same array as another live value (an {@code Identity}'s output, an
+ * in-place update) is not closed while that value lives.
  */
 final class ExecutionPlan {
 
@@ -116,10 +124,12 @@ final class ExecutionPlan {
     private final String[] outputNames;
     private final Arg[] outputs;
     private final boolean[] borrowed;
-    private final int[] borrowedSlots;
+    private final Parameter[] state;
+    private final NDArray[] constantArrays;
 
-    ExecutionPlan(Graph graph, String className) {
+    ExecutionPlan(Graph graph, String className, Collection<Parameter> state) {
         this.className = className;
+        this.state = state.toArray(new Parameter[0]);
         Map<Node, Integer> slotOf = new IdentityHashMap<>();
         List<Instruction> program = new ArrayList<>();
         List<Integer> inputs = new ArrayList<>();
@@ -156,14 +166,20 @@ final class ExecutionPlan {
             outputs[k++] = compile(o, slotOf);
         }
         this.borrowed = new boolean[slotCount];
-        List<Integer> borrowedList = new ArrayList<>();
+        List<NDArray> arrays = new ArrayList<>();
         for (Node n : graph.nodes()) {
             if (n.op() == NodeOp.PLACEHOLDER || n.op() == NodeOp.GET_ATTR) {
                 borrowed[slotOf.get(n)] = true;
-                borrowedList.add(slotOf.get(n));
+            }
+            for (Object arg : n.args()) {
+                ArgContainer.forEachLeaf(arg, leaf -> {
+                    if (leaf instanceof NDArray) {
+                        arrays.add((NDArray) leaf);
+                    }
+                });
             }
         }
-        this.borrowedSlots = borrowedList.stream().mapToInt(Integer::intValue).toArray();
+        this.constantArrays = arrays.toArray(new NDArray[0]);
         planReleases(graph, slotOf);
     }
 
@@ -233,37 +249,53 @@ final class ExecutionPlan {
                     className + " takes " + inputSlots.length + " input array(s) " + Arrays.toString(inputNames) + ", got "
                             + inputs.size());
         }
+        Recorder recorder = ctx.handler() instanceof Recorder ? (Recorder) ctx.handler() : null;
+        if (recorder != null) {
+            return retrace(ctx, recorder, inputs);
+        }
         Object[] slots = new Object[slotCount];
+        Set<NDArray> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < inputSlots.length; i++) {
             slots[inputSlots[i]] = inputs.get(i);
+            kept.add(inputs.get(i));
             if (observer != null) {
                 observer.accept(inputNodes[i], inputs.get(i));
             }
         }
+        // Model state and graph constants outlive every forward, whoever returns them.
+        for (Parameter p : state) {
+            if (p.isInitialized()) {
+                kept.add(p.getArray());
+            }
+        }
+        kept.addAll(Arrays.asList(constantArrays));
         Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
         Instruction current = null;
         try {
             for (Instruction ins : instructions) {
                 current = ins;
                 slots[ins.out] = execute(ctx, ins, slots, device);
+                if (ins.op == NodeOp.GET_ATTR && slots[ins.out] instanceof NDArray) {
+                    kept.add((NDArray) slots[ins.out]);
+                }
                 if (observer != null) {
                     observer.accept(ins.node, slots[ins.out]);
                 }
                 for (int r : ins.release) {
-                    release(slots, r);
+                    release(slots, r, kept);
                 }
             }
             current = null;
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);
-                addOutput(result, outputNames[i], v, slots, outputs[i] instanceof Const);
+                addOutput(result, outputNames[i], v, kept);
             }
             return result;
         } catch (RuntimeException e) {
             for (int s = 0; s < slotCount; s++) {
                 if (!borrowed[s]) {
-                    release(slots, s);
+                    release(slots, s, kept);
                 }
             }
             if (current == null) {
@@ -273,20 +305,48 @@ final class ExecutionPlan {
         }
     }
 
-    private boolean isBorrowed(Object[] slots, NDArray array) {
-        for (int s : borrowedSlots) {
-            if (slots[s] == array) {
-                return true;
+    /**
+     * Runs the plan on symbolic inputs of an enclosing trace, so that a graph module inside another
+     * module traces again: each node is recorded anew (functions and size computations as one node
+     * each, methods, modules and attributes through the tracer), named as torch.fx names a re-traced
+     * graph module.
+     */
+    private NDList retrace(ForwardContext ctx, Recorder recorder, NDList inputs) {
+        Object[] slots = new Object[slotCount];
+        for (int i = 0; i < inputSlots.length; i++) {
+            slots[inputSlots[i]] = inputs.get(i);
+        }
+        for (Instruction ins : instructions) {
+            Object[] args = resolveArgs(ins, slots);
+            Object value;
+            if (ins.callable instanceof ScalarOp) {
+                value = recorder.recordScalar((ScalarOp) ins.callable, args);
+            } else if (ins.op == NodeOp.CALL_FUNCTION) {
+                value = recorder.recordFunction((FxFunction) ins.callable, args);
+            } else if (ins.op == NodeOp.GET_ATTR && !ins.node.isListed()) {
+                value = ctx.constant((Parameter) ins.callable, null);
+            } else {
+                value = execute(ctx, ins, slots, null);
+            }
+            slots[ins.out] = value;
+        }
+        NDList result = new NDList(outputs.length);
+        for (Arg output : outputs) {
+            Object v = output.resolve(slots);
+            if (v instanceof NDList) {
+                result.addAll((NDList) v);
+            } else {
+                result.add((NDArray) v);
             }
         }
-        return false;
+        return result;
     }
 
-    private void addOutput(NDList result, String name, Object value, Object[] slots, boolean constant) {
+    private void addOutput(NDList result, String name, Object value, Set<NDArray> kept) {
         if (value instanceof NDList) {
             NDList list = (NDList) value;
             for (int j = 0; j < list.size(); j++) {
-                addOutput(result, name + "." + j, list.get(j), slots, constant);
+                addOutput(result, name + "." + j, list.get(j), kept);
             }
             return;
         }
@@ -295,9 +355,9 @@ final class ExecutionPlan {
                     : "a size (" + value + ")") + ", not an array; choose array-valued nodes as outputs");
         }
         NDArray array = (NDArray) value;
-        // The caller owns outputs: never hand out (and rename) an input, a parameter, a constant or
+        // The caller owns outputs: never hand out (and rename) an input, model state, a constant or
         // the same array twice.
-        if (constant || isBorrowed(slots, array) || containsSame(result, array)) {
+        if (kept.contains(array) || containsSame(result, array)) {
             array = array.duplicate();
         }
         array.setName(name);
@@ -313,13 +373,18 @@ final class ExecutionPlan {
         return false;
     }
 
-    private Object execute(ForwardContext ctx, Instruction ins, Object[] slots, Device device) {
+    private static Object[] resolveArgs(Instruction ins, Object[] slots) {
         Object[] args = new Object[ins.args.length];
         for (int i = 0; i < args.length; i++) {
             args[i] = ins.args[i].resolve(slots);
         }
-        if (ins.callable instanceof SymIntOp) {
-            return ((SymIntOp) ins.callable).compute(args);
+        return args;
+    }
+
+    private Object execute(ForwardContext ctx, Instruction ins, Object[] slots, Device device) {
+        Object[] args = resolveArgs(ins, slots);
+        if (ins.callable instanceof ScalarOp) {
+            return ((ScalarOp) ins.callable).compute(args);
         }
         switch (ins.op) {
             case CALL_MODULE:
@@ -341,29 +406,30 @@ final class ExecutionPlan {
             case CALL_METHOD:
                 return ((MethodCall) ins.callable).invoke((NDArray) args[0], Arrays.copyOfRange(args, 1, args.length));
             case GET_ATTR:
-                return ctx.value((Parameter) ins.callable, device);
+                return ins.node.isListed() ? ctx.value((Parameter) ins.callable, device)
+                        : ctx.constant((Parameter) ins.callable, device);
             default:
                 throw new IllegalStateException("Unexpected node " + ins.node);
         }
     }
 
-    /** Closes the value in a slot unless another live slot holds the same array. */
-    private static void release(Object[] slots, int slot) {
+    /** Closes the value in a slot unless it is kept (model state, inputs) or another live slot holds it. */
+    private static void release(Object[] slots, int slot, Set<NDArray> kept) {
         Object v = slots[slot];
         slots[slot] = null;
-        if (v == null) {
-            return;
-        }
         if (v instanceof NDList) {
             for (NDArray a : (NDList) v) {
-                closeUnlessAliased(slots, a);
+                closeUnlessAliased(slots, a, kept);
             }
         } else if (v instanceof NDArray) {
-            closeUnlessAliased(slots, (NDArray) v);
+            closeUnlessAliased(slots, (NDArray) v, kept);
         }
     }
 
-    private static void closeUnlessAliased(Object[] slots, NDArray array) {
+    private static void closeUnlessAliased(Object[] slots, NDArray array, Set<NDArray> kept) {
+        if (kept.contains(array)) {
+            return;
+        }
         for (Object o : slots) {
             if (o == array) {
                 return;

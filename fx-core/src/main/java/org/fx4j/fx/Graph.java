@@ -171,7 +171,7 @@ public final class Graph {
 
     /**
      * Removes every node that the output does not depend on; placeholders and checks ({@code _assert}
-     * nodes of {@link SymInt#checkEquals}) are kept, as in {@code torch.fx}.
+     * nodes of {@link org.fx4j.nn.SymBool#check}) are kept, as in {@code torch.fx}.
      *
      * @return the pruned graph
      */

@@ -41,7 +41,7 @@ public class GraphModule extends Module {
                 registerParameterPath(e.getKey(), e.getValue());
             }
         }
-        this.plan = new ExecutionPlan(graph, className);
+        this.plan = new ExecutionPlan(graph, className, stateDict().values());
     }
 
     private static boolean ownedByKeptModule(String parameterPath, Map<String, Block> modules) {

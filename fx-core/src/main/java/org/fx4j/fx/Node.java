@@ -2,10 +2,9 @@ package org.fx4j.fx;
 
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import org.fx4j.nn.ScalarOp;
 
 /**
  * One operation of a {@link Graph}, immutable once the graph is built.
@@ -105,7 +104,7 @@ public final class Node {
     }
 
     /**
-     * Returns the executable behind the node: the {@link FxFunction}, the method, the module block
+     * Returns the executable behind the node: the {@link org.fx4j.nn.FxFunction}, the method, the module block
      * or the parameter.
      *
      * @return the callable, or null for placeholders and the output
@@ -126,17 +125,18 @@ public final class Node {
     }
 
     /**
-     * Returns whether this node computes a size ({@link SymInt}) or checks one rather than an array.
+     * Returns whether this node computes a size ({@link org.fx4j.nn.SymInt}) or checks one rather than an array.
      *
-     * @return true for {@code size}, size arithmetic and {@code _assert} nodes
+     * @return true for shape reads ({@code getattr}, {@code getitem}, {@code size}, {@code dim}), size
+     *     arithmetic, comparisons and {@code _assert} nodes
      */
     public boolean isSizeNode() {
-        return callable instanceof SymIntOp;
+        return callable instanceof ScalarOp;
     }
 
     /** Whether dead-code elimination must keep this node although nothing reads it (a check). */
     boolean hasSideEffect() {
-        return callable instanceof SymIntOp && ((SymIntOp) callable).hasSideEffect();
+        return callable instanceof ScalarOp && ((ScalarOp) callable).hasSideEffect();
     }
 
     /**
@@ -156,32 +156,14 @@ public final class Node {
      */
     public List<Node> inputNodes() {
         List<Node> out = new ArrayList<>();
-        collect(args, out);
-        return out;
-    }
-
-    private static void collect(Object arg, List<Node> out) {
-        if (arg instanceof Node) {
-            if (!out.contains(arg)) {
-                out.add((Node) arg);
-            }
-        } else if (arg instanceof ArgContainer) {
-            for (Object o : ((ArgContainer) arg).items()) {
-                collect(o, out);
-            }
-        } else if (arg instanceof Collection) {
-            for (Object o : (Collection<?>) arg) {
-                collect(o, out);
-            }
-        } else if (arg instanceof Map) {
-            for (Object o : ((Map<?, ?>) arg).values()) {
-                collect(o, out);
-            }
-        } else if (arg instanceof Object[]) {
-            for (Object o : (Object[]) arg) {
-                collect(o, out);
-            }
+        for (Object arg : args) {
+            ArgContainer.forEachLeaf(arg, leaf -> {
+                if (leaf instanceof Node && !out.contains(leaf)) {
+                    out.add((Node) leaf);
+                }
+            });
         }
+        return out;
     }
 
     /** {@inheritDoc} */

@@ -6,7 +6,7 @@ public enum NodeOp {
     PLACEHOLDER("placeholder"),
     /** A read of a parameter or buffer of a module that is traced through. */
     GET_ATTR("get_attr"),
-    /** A call of an {@link FxFunction} (a functional op or an autowrapped function). */
+    /** A call of an {@link org.fx4j.nn.FxFunction} (a functional op or an autowrapped function). */
     CALL_FUNCTION("call_function"),
     /** A method call on a symbolic {@code NDArray}. */
     CALL_METHOD("call_method"),

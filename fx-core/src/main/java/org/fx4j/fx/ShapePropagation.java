@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fx4j.nn.ForwardContext;
@@ -38,7 +37,7 @@ public final class ShapePropagation {
             for (Shape s : inputShapes) {
                 inputs.add(manager.zeros(s));
             }
-            ForwardContext ctx = ForwardContext.eager(new ParameterStore(manager, false), false);
+            ForwardContext ctx = ForwardContext.eager(gm).allEval();
             gm.forward(ctx, inputs, (node, value) -> {
                 if (value instanceof NDArray) {
                     shapes.put(node, ((NDArray) value).getShape());

@@ -6,88 +6,72 @@ import ai.djl.ndarray.internal.NDArrayEx;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.Collection;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import org.fx4j.nn.Recorder;
+import org.fx4j.nn.SymbolicArray;
 
 /**
  * The invocation handler behind symbolic arrays: {@link NDArray} proxies that stand for a node's
- * value while tracing. Every array-valued method call records a {@code call_method} node; a call
- * that needs data or a shape fails with a {@link TraceException} that names the fix.
+ * value while tracing. Every array-valued method call records a {@code call_method} node; an
+ * in-place method ({@code addi}, {@code muli}, ...) records {@code add_}, {@code mul_}, ... and
+ * rebinds the array to that node, so later uses read the updated value, as in PyTorch. A call that
+ * needs data or a shape fails with a {@link org.fx4j.nn.TraceException} that names the fix.
  */
 final class SymbolicValue implements InvocationHandler {
 
-    private final Tracer tracer;
-    private final Node node;
-    private final boolean internal;
+    /** Methods of NDArray and NDArrayEx that update the receiver and return it ({@code addi}). */
+    private static final Set<String> IN_PLACE = inPlaceMethods();
 
-    private SymbolicValue(Tracer tracer, Node node, boolean internal) {
+    private final Tracer tracer;
+    /** The internal view's owner: in-place updates through {@code getNDArrayInternal()} rebind it. */
+    private final SymbolicValue outer;
+    private Node node;
+    private Object self;
+
+    private SymbolicValue(Tracer tracer, Node node, SymbolicValue outer) {
         this.tracer = tracer;
         this.node = node;
-        this.internal = internal;
+        this.outer = outer;
     }
 
     static NDArray create(Tracer tracer, Node node) {
-        return (NDArray)
-                Proxy.newProxyInstance(
-                        NDArray.class.getClassLoader(), new Class<?>[] {NDArray.class}, new SymbolicValue(tracer, node, false));
+        SymbolicValue handler = new SymbolicValue(tracer, node, null);
+        NDArray proxy = (NDArray) Proxy.newProxyInstance(NDArray.class.getClassLoader(),
+                new Class<?>[] {NDArray.class, SymbolicArray.class}, handler);
+        handler.self = proxy;
+        return proxy;
     }
 
-    private static NDArrayEx createInternal(Tracer tracer, Node node) {
-        return (NDArrayEx)
-                Proxy.newProxyInstance(
-                        NDArrayEx.class.getClassLoader(), new Class<?>[] {NDArrayEx.class}, new SymbolicValue(tracer, node, true));
+    private NDArrayEx createInternal() {
+        return (NDArrayEx) Proxy.newProxyInstance(NDArrayEx.class.getClassLoader(),
+                new Class<?>[] {NDArrayEx.class, SymbolicArray.class}, new SymbolicValue(tracer, node, this));
+    }
+
+    private static Set<String> inPlaceMethods() {
+        Set<String> out = new HashSet<>();
+        for (Class<?> type : new Class<?>[] {NDArray.class, NDArrayEx.class}) {
+            Set<String> names = new HashSet<>();
+            for (Method m : type.getMethods()) {
+                names.add(m.getName());
+            }
+            for (Method m : type.getMethods()) {
+                String n = m.getName();
+                if (n.length() > 1 && n.endsWith("i") && names.contains(n.substring(0, n.length() - 1))
+                        && NDArray.class.isAssignableFrom(m.getReturnType())) {
+                    out.add(n);
+                }
+            }
+        }
+        return out;
     }
 
     /** Returns the handler of a symbolic array, or null for anything else. */
     static SymbolicValue of(Object value) {
-        if (value != null && Proxy.isProxyClass(value.getClass())) {
+        if (value instanceof SymbolicArray && Proxy.isProxyClass(value.getClass())) {
             InvocationHandler h = Proxy.getInvocationHandler(value);
             if (h instanceof SymbolicValue) {
                 return (SymbolicValue) h;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Returns whether a value is a symbolic array.
-     *
-     * @param value any value
-     * @return true for symbolic arrays
-     */
-    static boolean isSymbolic(Object value) {
-        return of(value) != null;
-    }
-
-    /** Returns the tracer of the first symbolic array found in (nested) arguments, or null. */
-    static Tracer findTracer(Object value) {
-        SymbolicValue s = of(value);
-        if (s != null) {
-            return s.tracer;
-        }
-        if (value instanceof SymInt) {
-            return ((SymInt) value).tracer();
-        }
-        if (value instanceof Object[]) {
-            for (Object o : (Object[]) value) {
-                Tracer t = findTracer(o);
-                if (t != null) {
-                    return t;
-                }
-            }
-        } else if (value instanceof Collection) {
-            for (Object o : (Collection<?>) value) {
-                Tracer t = findTracer(o);
-                if (t != null) {
-                    return t;
-                }
-            }
-        } else if (value instanceof Map) {
-            for (Object o : ((Map<?, ?>) value).values()) {
-                Tracer t = findTracer(o);
-                if (t != null) {
-                    return t;
-                }
             }
         }
         return null;
@@ -97,8 +81,13 @@ final class SymbolicValue implements InvocationHandler {
         return tracer;
     }
 
+    /** The node this array currently stands for (rebound by in-place methods). */
     Node node() {
         return node;
+    }
+
+    private boolean internal() {
+        return outer != null;
     }
 
     @Override
@@ -114,12 +103,18 @@ final class SymbolicValue implements InvocationHandler {
                     return describe();
             }
         }
+        if (method.getDeclaringClass() == SymbolicArray.class) {
+            return (Recorder) tracer;
+        }
+        if (outer != null) {
+            node = outer.node; // the internal view follows in-place updates of its array
+        }
         switch (name) {
             case "toString":
                 return describe();
             case "getNDArrayInternal":
-                if (!internal) {
-                    return createInternal(tracer, node);
+                if (!internal()) {
+                    return createInternal();
                 }
                 break;
             case "getManager":
@@ -140,29 +135,38 @@ final class SymbolicValue implements InvocationHandler {
             case "returnResource":
                 return null;
             case "getArray":
-                if (internal) {
-                    return create(tracer, node);
+                if (internal()) {
+                    return outer.self;
                 }
                 break;
             default:
                 break;
         }
+        Object[] callArgs = args == null ? new Object[0] : args;
         Class<?> rt = method.getReturnType();
+        String call = (internal() ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()";
+        if (IN_PLACE.contains(name)) {
+            Node updated = tracer.recordMethod(node, internal(), method, callArgs);
+            SymbolicValue owner = internal() ? outer : this;
+            owner.node = updated;
+            node = updated;
+            return proxy;
+        }
         if (NDArray.class.isAssignableFrom(rt) && rt.isAssignableFrom(NDArray.class)) {
-            return tracer.recordMethod(node, internal, method, args == null ? new Object[0] : args);
+            return create(tracer, tracer.recordMethod(node, internal(), method, callArgs));
+        }
+        if (rt == void.class) {
+            throw tracer.unsupported(node, call, "changes the array in place without returning it (fx4j traces in-place"
+                    + " methods that return the array, such as addi, muli, subi, divi)");
         }
         if (NDArray.class.isAssignableFrom(rt) || rt == NDList.class) {
-            throw tracer.unsupported(
-                    node,
-                    (internal ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()",
-                    rt == NDList.class
-                            ? "returns an NDList whose length is unknown while tracing"
-                            : "returns an engine-specific array type");
+            throw tracer.unsupported(node, call, rt == NDList.class
+                    ? "returns an NDList whose length is unknown while tracing"
+                    : "returns an engine-specific array type");
         }
-        throw tracer.unsupported(
-                node,
-                (internal ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()",
-                "needs the data or the shape of a symbolic value, which does not exist while tracing");
+        throw tracer.unsupported(node, call,
+                "needs the data or the shape of a symbolic value, which does not exist while tracing (read shapes with"
+                        + " SymShape.of(x) or SymInt.size(x, d))");
     }
 
     private String describe() {

@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.fx4j.nn.FxFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

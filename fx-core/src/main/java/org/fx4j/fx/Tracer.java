@@ -4,50 +4,49 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.util.Pair;
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.FxFunction;
 import org.fx4j.nn.LeafModule;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.ModuleCallHandler;
+import org.fx4j.nn.Recorder;
+import org.fx4j.nn.ScalarOp;
+import org.fx4j.nn.SymBool;
+import org.fx4j.nn.SymInt;
+import org.fx4j.nn.SymShape;
+import org.fx4j.nn.SymValue;
+import org.fx4j.nn.TraceException;
 
 /**
  * Symbolic tracer: runs a model's forward on symbolic arrays and records a {@link Graph}.
  *
  * <p>Leaf modules (fx4j's {@link LeafModule}s, declared leaf classes, and DJL blocks other than
- * {@link SequentialBlock}, {@link ParallelBlock} and {@link LambdaBlock}) become one {@code
- * call_module} node; other modules are traced through. Node qualified names follow torchvision's
- * {@code NodePathTracer}: the module path, plus the op name for non-module nodes, with {@code _N}
- * suffixes counted among nodes of the same name. A {@link LambdaBlock} whose function cannot be
- * traced (it reads a shape, say) is recorded as a leaf. A tracer traces once.
+ * DJL's containers, see {@link DjlBlocks}) become one {@code call_module} node; other modules are
+ * traced through. Nodes are named by {@link NodeNamer} (torchvision's rule). Tracing reads the
+ * modules' modes and never changes them: a training-mode trace runs each module in its own mode
+ * when the model is in training mode (a frozen part stays in eval), and every module in training
+ * mode when the model is in eval mode (as torchvision's {@code model.train()} before tracing); an
+ * evaluation-mode trace runs every module in eval mode. A tracer traces once.
  */
-public final class Tracer implements ModuleCallHandler {
-
-    private static final Pattern TRAILING_INDEX = Pattern.compile(".+_[0-9]+");
+public final class Tracer implements ModuleCallHandler, Recorder {
 
     private final TraceOptions options;
     private final List<Node> nodes = new ArrayList<>();
-    private final List<String> qualifiedNames = new ArrayList<>();
-    private final Set<String> usedNames = new HashSet<>();
+    private final NodeNamer namer = new NodeNamer();
     private final Map<Block, String> modulePaths = new IdentityHashMap<>();
     private final Map<Parameter, String> parameterPaths = new IdentityHashMap<>();
+    private final Map<NDArray, Parameter> stateArrays = new IdentityHashMap<>();
     private String currentPath = "";
     private NDManager constants;
     private boolean used;
@@ -65,7 +64,7 @@ public final class Tracer implements ModuleCallHandler {
      * Traces a model in one mode.
      *
      * @param model an fx4j {@link Module} or a DJL block
-     * @param training the mode to trace in; fx4j modules are switched to it and back
+     * @param training the mode to trace in (the model's own modes are read, never changed)
      * @param options tracing options (null for defaults)
      * @return the graph
      */
@@ -99,18 +98,16 @@ public final class Tracer implements ModuleCallHandler {
         used = true;
         indexPaths(root, "");
         Module module = root instanceof Module ? (Module) root : null;
-        boolean previousMode = module != null && module.isTraining();
-        if (module != null) {
-            module.train(training);
-        }
+        ForwardContext.Modes modes = !training ? ForwardContext.Modes.ALL_EVAL
+                : module != null && module.isTraining() ? ForwardContext.Modes.OWN : ForwardContext.Modes.ALL_TRAINING;
         try {
             NDList inputs = new NDList();
             for (String name : inputNames(root)) {
                 Node p = addNode(NodeOp.PLACEHOLDER, name, name, List.of(), null, 1);
                 inputs.add(SymbolicValue.create(this, p));
             }
-            ForwardContext ctx = new ForwardContext(null, training, null, this);
-            NDList out = module != null ? module.forward(ctx, inputs) : traceThrough(ctx, root, inputs);
+            ForwardContext ctx = new ForwardContext(null, modes, null, this, module);
+            NDList out = module != null ? module.forward(ctx, inputs) : DjlBlocks.traceThrough(this, ctx, root, inputs);
             Map<String, Object> outputs = new LinkedHashMap<>();
             for (int i = 0; i < out.size(); i++) {
                 outputs.put(out.size() == 1 ? "output" : "output_" + i, toArg(out.get(i)));
@@ -125,9 +122,6 @@ public final class Tracer implements ModuleCallHandler {
             throw e;
         } finally {
             closeConstants(false);
-            if (module != null) {
-                module.train(previousMode);
-            }
         }
     }
 
@@ -155,7 +149,10 @@ public final class Tracer implements ModuleCallHandler {
         }
         modulePaths.put(block, path);
         for (Pair<String, Parameter> p : block.getDirectParameters()) {
-            parameterPaths.putIfAbsent(p.getValue(), join(path, p.getKey()));
+            Parameter parameter = p.getValue();
+            if (parameterPaths.putIfAbsent(parameter, join(path, p.getKey())) == null && parameter.isInitialized()) {
+                stateArrays.putIfAbsent(parameter.getArray(), parameter);
+            }
         }
         for (Pair<String, Block> child : block.getChildren()) {
             indexPaths(child.getValue(), join(path, child.getKey()));
@@ -181,88 +178,36 @@ public final class Tracer implements ModuleCallHandler {
         String previous = currentPath;
         currentPath = path;
         try {
-            if (isLeaf(child)) {
-                return recordModule(child, path, inputs);
+            if (options.isDeclaredLeaf(child) || child instanceof LeafModule) {
+                return recordLeaf(child, inputs);
             }
             if (child instanceof Module) {
-                return ((Module) child).forward(ctx, inputs);
+                return ((Module) child).forward(ctx.enter(child), inputs);
             }
-            return traceThrough(ctx, child, inputs);
+            if (!DjlBlocks.isStructural(child)) {
+                return recordLeaf(child, inputs);
+            }
+            return DjlBlocks.traceThrough(this, ctx.enter(child), child, inputs);
         } finally {
             currentPath = previous;
         }
     }
 
-    private boolean isLeaf(Block block) {
-        if (options.isDeclaredLeaf(block) || block instanceof LeafModule) {
-            return true;
-        }
-        if (block instanceof Module) {
-            return false;
-        }
-        return !(block instanceof SequentialBlock || block instanceof ParallelBlock || block instanceof LambdaBlock);
+    /** The number of nodes recorded so far, for {@link #truncate}. */
+    int mark() {
+        return nodes.size();
     }
 
-    private NDList traceThrough(ForwardContext ctx, Block block, NDList inputs) {
-        if (block instanceof SequentialBlock) {
-            SequentialBlock seq = (SequentialBlock) block;
-            NDList current = inputs;
-            List<NDArray> intermediate = new ArrayList<>();
-            for (Block child : seq.getChildren().values()) {
-                current = callModule(ctx, child, current);
-                intermediate.addAll(current);
-            }
-            return seq.isReturnIntermediate() ? new NDList(intermediate) : current;
-        }
-        if (block instanceof ParallelBlock) {
-            Function<List<NDList>, NDList> join = readField(block, ParallelBlock.class, "function");
-            List<NDList> branches = new ArrayList<>();
-            for (Block child : block.getChildren().values()) {
-                branches.add(callModule(ctx, child, inputs));
-            }
-            return join.apply(branches);
-        }
-        if (block instanceof LambdaBlock) {
-            Function<NDList, NDList> lambda = readField(block, LambdaBlock.class, "lambda");
-            int mark = nodes.size();
-            try {
-                return lambda.apply(inputs);
-            } catch (TraceException e) {
-                // An opaque DJL function that cannot be traced (it reads a shape, say): keep it whole.
-                truncate(mark);
-                return recordModule(block, modulePaths.get(block), inputs);
-            }
-        }
-        if (block instanceof Module) {
-            return ((Module) block).forward(ctx, inputs);
-        }
-        return recordModule(block, modulePaths.get(block), inputs);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T readField(Object target, Class<?> owner, String name) {
-        try {
-            Field f = owner.getDeclaredField(name);
-            f.setAccessible(true);
-            return (T) f.get(target);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new TraceException(
-                    "Cannot read " + owner.getSimpleName() + "." + name + " to trace it structurally (" + e
-                            + "); declare " + owner.getSimpleName() + " a leaf module instead");
+    /** Drops the nodes recorded after {@code mark}. */
+    void truncate(int mark) {
+        while (nodes.size() > mark) {
+            namer.forget(nodes.remove(nodes.size() - 1));
         }
     }
 
-    private void truncate(int size) {
-        while (nodes.size() > size) {
-            Node n = nodes.remove(nodes.size() - 1);
-            if (n.isListed()) {
-                qualifiedNames.remove(qualifiedNames.size() - 1);
-            }
-            usedNames.remove(n.name());
-        }
-    }
-
-    private NDList recordModule(Block block, String path, NDList inputs) {
+    /** Records a call of a leaf block (the current module path) as one node, plus getitems. */
+    NDList recordLeaf(Block block, NDList inputs) {
+        String path = currentPath;
         List<Object> args = new ArrayList<>(inputs.size());
         for (NDArray a : inputs) {
             args.add(toArg(a));
@@ -287,16 +232,19 @@ public final class Tracer implements ModuleCallHandler {
     /** {@inheritDoc} */
     @Override
     public NDArray parameterValue(ForwardContext ctx, Parameter parameter, Device device) {
-        String path = ownedPath(parameter, "parameter");
-        Node node = addNode(NodeOp.GET_ATTR, path.replace('.', '_'), path, List.of(), parameter, 1);
-        return SymbolicValue.create(this, node);
+        return SymbolicValue.create(this, getAttr(parameter, "parameter"));
+    }
+
+    private Node getAttr(Parameter parameter, String kind) {
+        String path = ownedPath(parameter, kind);
+        return addNode(NodeOp.GET_ATTR, path.replace('.', '_'), path, List.of(), parameter, 1);
     }
 
     /** {@inheritDoc} */
     @Override
     public NDArray constantValue(ForwardContext ctx, Parameter parameter, Device device) {
         String path = ownedPath(parameter, "buffer");
-        String name = uniqueName(path.replace('.', '_'));
+        String name = namer.uniqueName(path);
         Node node = new Node(NodeOp.GET_ATTR, name, name, path, List.of(), parameter, 1, currentPath, false);
         nodes.add(node);
         return SymbolicValue.create(this, node);
@@ -313,47 +261,53 @@ public final class Tracer implements ModuleCallHandler {
         return path;
     }
 
-    // ------------------------------------------------------------------ functions and methods
+    // ------------------------------------------------------------------ functions, methods, sizes
 
-    NDArray recordFunction(FxFunction function, Object[] args) {
-        List<Object> converted = convertAll(Arrays.asList(args));
-        Node node = addNode(NodeOp.CALL_FUNCTION, function.name(), function.name(), converted, function, 1);
+    /** {@inheritDoc} */
+    @Override
+    public boolean isAutowrapped(FxFunction function) {
+        return options.isAutowrapped(function);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray recordFunction(FxFunction function, Object[] args) {
+        Node node = addNode(NodeOp.CALL_FUNCTION, function.name(), function.name(), convertAll(args), function, 1);
         return SymbolicValue.create(this, node);
     }
 
-    SymInt recordSymInt(NodeOp op, SymIntOp function, Object[] args) {
-        List<Object> converted = convertAll(Arrays.asList(args));
-        Node node = addNode(op, function.name(), function.name(), converted, function, 1);
-        return SymInt.symbolic(this, node);
+    /** {@inheritDoc} */
+    @Override
+    public SymValue recordScalar(ScalarOp op, Object[] args) {
+        NodeOp kind = op.isMethod() ? NodeOp.CALL_METHOD : NodeOp.CALL_FUNCTION;
+        Node node = addNode(kind, op.name(), op.name(), convertAll(args), op, 1);
+        return op.result().symbolic(this, node);
     }
 
-    NDArray recordMethod(Node receiver, boolean internal, Method method, Object[] args) {
+    /** {@inheritDoc} */
+    @Override
+    public String nameOf(Object node) {
+        return node instanceof Node ? ((Node) node).qualifiedName() : String.valueOf(node);
+    }
+
+    /** Records a method call on a symbolic array and returns its node. */
+    Node recordMethod(Node receiver, boolean internal, Method method, Object[] args) {
         List<Object> converted = new ArrayList<>(args.length + 1);
         converted.add(receiver);
-        for (Object a : args) {
-            converted.add(toArg(a));
-        }
+        converted.addAll(convertAll(args));
         String name = torchMethodName(method);
-        Node node = addNode(NodeOp.CALL_METHOD, name, name, converted, new MethodCall(method, internal), 1);
-        return SymbolicValue.create(this, node);
+        return addNode(NodeOp.CALL_METHOD, name, name, converted, new MethodCall(method, internal), 1);
     }
 
     /** Maps a Java method name to PyTorch's: camelCase to snake_case, DJL's in-place {@code addi} to {@code add_}. */
     static String torchMethodName(Method method) {
         String n = method.getName();
-        if (n.length() > 1 && n.endsWith("i") && hasMethod(n.substring(0, n.length() - 1))) {
-            return snake(n.substring(0, n.length() - 1)) + "_";
-        }
-        return snake(n);
-    }
-
-    private static boolean hasMethod(String name) {
-        for (Method m : NDArray.class.getMethods()) {
-            if (m.getName().equals(name)) {
-                return true;
+        for (Method m : method.getDeclaringClass().getMethods()) {
+            if (n.endsWith("i") && m.getName().equals(n.substring(0, n.length() - 1))) {
+                return snake(n.substring(0, n.length() - 1)) + "_";
             }
         }
-        return false;
+        return snake(n);
     }
 
     private static String snake(String s) {
@@ -372,37 +326,44 @@ public final class Tracer implements ModuleCallHandler {
         return b.toString();
     }
 
+    /**
+     * Converts a value passed to a recorded call into a node argument: symbolic values become their
+     * nodes, concrete sizes their numbers, arrays of the model's state a {@code get_attr} node (never
+     * a baked-in copy), and containers {@link ArgContainer}s of converted items.
+     */
     Object toArg(Object value) {
         SymbolicValue s = SymbolicValue.of(value);
         if (s != null) {
-            if (s.tracer() != this) {
-                throw new TraceException(
-                        "A symbolic value of another trace (" + s.node().qualifiedName() + ") reached '"
-                                + describePath(currentPath) + "'; symbolic values must not be kept between traces");
-            }
+            checkOwn(s.tracer(), s.node());
             return s.node();
         }
-        if (value instanceof SymInt) {
-            SymInt size = (SymInt) value;
-            if (!size.isSymbolic()) {
-                return size.value();
+        if (value instanceof SymValue) {
+            SymValue v = (SymValue) value;
+            if (v.isSymbolic()) {
+                checkOwn(v.recorder(), v.node());
+                return v.node();
             }
-            if (size.tracer() != this) {
-                throw new TraceException(
-                        "A symbolic size of another trace (" + size.node().qualifiedName() + ") reached '"
-                                + describePath(currentPath) + "'; symbolic values must not be kept between traces");
+            if (v instanceof SymInt) {
+                return ((SymInt) v).value();
             }
-            return size.node();
+            if (v instanceof SymBool) {
+                return ((SymBool) v).value();
+            }
+            return ((SymShape) v).value();
+        }
+        if (value instanceof NDArray) {
+            Parameter state = stateArrays.get(value);
+            return state == null ? value : getAttr(state, "parameter");
         }
         if (value instanceof NDList) {
-            return new ArgContainer(ArgContainer.Kind.NDLIST, null, convertAll((NDList) value));
+            return new ArgContainer(ArgContainer.Kind.NDLIST, null, convertAll(((NDList) value).toArray()));
         }
         if (value instanceof List) {
-            return new ArgContainer(ArgContainer.Kind.LIST, null, convertAll((List<?>) value));
+            return new ArgContainer(ArgContainer.Kind.LIST, null, convertAll(((List<?>) value).toArray()));
         }
-        if (value instanceof Object[]) {
+        if (value instanceof Object[] && !(value instanceof Shape[])) {
             Object[] array = (Object[]) value;
-            return new ArgContainer(ArgContainer.Kind.ARRAY, array.getClass().getComponentType(), convertAll(List.of(array)));
+            return new ArgContainer(ArgContainer.Kind.ARRAY, array.getClass().getComponentType(), convertAll(array));
         }
         if (value instanceof long[]) {
             return ((long[]) value).clone();
@@ -424,8 +385,15 @@ public final class Tracer implements ModuleCallHandler {
         return value;
     }
 
-    private List<Object> convertAll(Collection<?> values) {
-        List<Object> out = new ArrayList<>(values.size());
+    private void checkOwn(Object recorder, Object node) {
+        if (recorder != this) {
+            throw new TraceException("A symbolic value of another trace (" + node + ") reached '"
+                    + describePath(currentPath) + "'; symbolic values must not be kept between traces");
+        }
+    }
+
+    private List<Object> convertAll(Object[] values) {
+        List<Object> out = new ArrayList<>(values.length);
         for (Object o : values) {
             out.add(toArg(o));
         }
@@ -435,56 +403,12 @@ public final class Tracer implements ModuleCallHandler {
     // ------------------------------------------------------------------ naming
 
     private Node addNode(NodeOp op, String baseName, String target, List<Object> args, Object callable, int count) {
-        String qualified = qualify(op, baseName);
-        String name = uniqueName(qualified.replace('.', '_'));
+        String qualified = namer.qualify(op, currentPath, baseName);
+        String name = namer.uniqueName(qualified);
         Node node = new Node(op, name, qualified, target, args, callable, count,
                 op == NodeOp.CALL_MODULE ? target : currentPath);
         nodes.add(node);
-        qualifiedNames.add(qualified);
         return node;
-    }
-
-    /** torchvision's {@code NodePathTracer._get_node_qualname}. */
-    private String qualify(NodeOp op, String baseName) {
-        String q = currentPath;
-        if (op != NodeOp.CALL_MODULE) {
-            q = q.isEmpty() ? baseName : q + "." + baseName;
-        } else {
-            q = baseName;
-        }
-        if (TRAILING_INDEX.matcher(q).matches()) {
-            q = q.substring(0, q.lastIndexOf('_'));
-        }
-        // torchvision matches rf"{q}(_[0-9]+)?$" with q unescaped, so its dots match any character.
-        StringBuilder regex = new StringBuilder();
-        for (String part : q.split("\\.", -1)) {
-            if (regex.length() > 0) {
-                regex.append('.');
-            }
-            regex.append(Pattern.quote(part));
-        }
-        Pattern same = Pattern.compile(regex + "(_[0-9]+)?");
-        for (int i = qualifiedNames.size() - 1; i >= 0; i--) {
-            String existing = qualifiedNames.get(i);
-            if (same.matcher(existing).matches()) {
-                String postfix = existing.replace(q, "");
-                int next = postfix.isEmpty() ? 1 : Integer.parseInt(postfix.substring(1)) + 1;
-                return q + "_" + next;
-            }
-        }
-        return q;
-    }
-
-    private String uniqueName(String base) {
-        String name = base.isEmpty() ? "_" : base;
-        if (Character.isDigit(name.charAt(0))) {
-            name = "_" + name;
-        }
-        String candidate = name;
-        for (int i = 1; !usedNames.add(candidate); i++) {
-            candidate = name + "_" + i;
-        }
-        return candidate;
     }
 
     // ------------------------------------------------------------------ errors and constants

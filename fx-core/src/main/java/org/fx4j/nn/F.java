@@ -7,8 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 import java.util.function.BiFunction;
-import org.fx4j.fx.FxFunction;
-import org.fx4j.fx.SymInt;
 
 /**
  * Functional ops ({@code torch.nn.functional} and {@code torch.*}) that compute on real arrays and

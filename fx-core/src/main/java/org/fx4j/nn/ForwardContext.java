@@ -9,63 +9,107 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * What a {@link Module}'s forward needs besides its inputs: the DJL {@link ParameterStore}, the
- * training flag and the handler that performs calls into child modules.
+ * What a {@link Module}'s forward needs besides its inputs: where parameters are read, which mode
+ * each module runs in, and the handler that performs calls into child modules.
  *
  * <p>Modules call their children through {@link #call(Block, NDList)} (or {@link
  * Module#call(ForwardContext, NDArray)}), never through DJL's {@code forward} directly: that call is
- * the single point where the symbolic tracer sees a module boundary.
+ * the single point where the symbolic tracer sees a module boundary. Each call enters the child:
+ * the child's forward gets a context whose {@link #isTraining()} is the child's own mode, as in
+ * PyTorch, unless the whole pass is an evaluation pass ({@link Modes#ALL_EVAL}).
  */
 public final class ForwardContext {
 
+    /** How modules' modes are read in a pass. */
+    public enum Modes {
+        /** Every module runs in its own mode ({@link Module#isTraining()}), as in PyTorch. */
+        OWN,
+        /** Every module runs in training mode (a training-mode trace of a model left in eval mode). */
+        ALL_TRAINING,
+        /** Every module runs in evaluation mode (DJL inference passes, evaluation graphs and traces). */
+        ALL_EVAL
+    }
+
     private final ParameterStore parameterStore;
-    private final boolean training;
+    private final Modes modes;
     private final PairList<String, Object> params;
     private final ModuleCallHandler handler;
+    private final Module owner;
 
     /**
      * Creates a context.
      *
-     * @param parameterStore where parameter values are read from
-     * @param training whether this is a training forward pass
+     * @param parameterStore where parameter values are read from; null to read parameters
+     *     directly (fx4j's own forward)
+     * @param modes how module modes are read
      * @param params DJL's optional per-call parameters (may be null)
      * @param handler performs child-module calls (eager execution or tracing)
+     * @param owner the module whose forward runs in this context (null for none)
      */
     public ForwardContext(
             ParameterStore parameterStore,
-            boolean training,
+            Modes modes,
             PairList<String, Object> params,
-            ModuleCallHandler handler) {
+            ModuleCallHandler handler,
+            Module owner) {
         this.parameterStore = parameterStore;
-        this.training = training;
+        this.modes = modes;
         this.params = params;
         this.handler = handler;
+        this.owner = owner;
     }
 
     /**
-     * Creates an eager (non-tracing) context.
+     * Creates the context of fx4j's own eager forward: parameters read directly, every module in
+     * its own mode.
      *
-     * @param parameterStore where parameter values are read from
-     * @param training whether this is a training forward pass
+     * @param root the module to run
      * @return the context
      */
-    public static ForwardContext eager(ParameterStore parameterStore, boolean training) {
-        return new ForwardContext(parameterStore, training, null, ModuleCallHandler.EAGER);
+    public static ForwardContext eager(Module root) {
+        return new ForwardContext(null, Modes.OWN, null, ModuleCallHandler.EAGER, root);
     }
 
     /**
-     * Returns whether this forward pass runs in training mode.
+     * Returns whether the module whose forward runs in this context is in training mode for this
+     * pass: its own mode, unless the pass forces one.
      *
      * @return true in training mode
      */
     public boolean isTraining() {
-        return training;
+        switch (modes) {
+            case ALL_EVAL:
+                return false;
+            case ALL_TRAINING:
+                return true;
+            case OWN:
+            default:
+                return owner == null || owner.isTraining();
+        }
+    }
+
+    /**
+     * Returns how module modes are read in this pass.
+     *
+     * @return the rule
+     */
+    public Modes modes() {
+        return modes;
+    }
+
+    /**
+     * Returns the module whose forward runs in this context.
+     *
+     * @return the module, or null
+     */
+    public Module owner() {
+        return owner;
     }
 
     /**
      * Returns the DJL parameter store of this pass.
      *
-     * @return the parameter store
+     * @return the parameter store, or null when parameters are read directly
      */
     public ParameterStore parameterStore() {
         return parameterStore;
@@ -90,13 +134,26 @@ public final class ForwardContext {
     }
 
     /**
-     * Returns a copy of this context with another training flag.
+     * Returns the context of a child's forward: the same pass, with the child's mode if it is an fx4j
+     * module (a DJL block runs in its caller's mode).
      *
-     * @param trainingMode the flag of the new context
-     * @return the new context
+     * @param child the called block
+     * @return the child's context
      */
-    public ForwardContext withTraining(boolean trainingMode) {
-        return new ForwardContext(parameterStore, trainingMode, params, handler);
+    public ForwardContext enter(Block child) {
+        if (!(child instanceof Module) || child == owner) {
+            return this;
+        }
+        return new ForwardContext(parameterStore, modes, params, handler, (Module) child);
+    }
+
+    /**
+     * Returns this pass with every module in evaluation mode.
+     *
+     * @return the evaluation context
+     */
+    public ForwardContext allEval() {
+        return modes == Modes.ALL_EVAL ? this : new ForwardContext(parameterStore, Modes.ALL_EVAL, params, handler, owner);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.fx4j.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -31,10 +32,16 @@ import java.util.Set;
  *       {@link #forward(ForwardContext, NDList)}, and call children only through {@link
  *       #call(ForwardContext, NDArray)} or {@link ForwardContext#call(Block, NDList)}: that is where
  *       the tracer sees module boundaries.
- *   <li>A module has PyTorch's train/eval mode ({@link #train()}, {@link #eval()}); new modules
- *       start in training mode, as in PyTorch. The convenience {@link #forward(NDList)} runs in that
- *       mode; DJL's {@code forward(ParameterStore, NDList, boolean, PairList)} uses the flag DJL
- *       passes, as DJL's {@code Trainer} and {@code Predictor} expect.
+ *   <li>Every module has PyTorch's train/eval mode ({@link #train()}, {@link #eval()}), per module:
+ *       new modules start in training mode, {@code train(mode)} sets a subtree, and a child switched
+ *       afterwards keeps its mode. {@link #forward(NDList)} runs every module in its own mode. DJL's
+ *       {@code forward(ParameterStore, NDList, boolean, PairList)} does the same when DJL passes
+ *       {@code training=true} ({@code Trainer}) and runs everything in evaluation mode when it
+ *       passes false ({@code Predictor}).
+ *   <li>Threads: evaluation-mode forwards of one model may run concurrently (they only read the
+ *       parameters), and tracing never changes a model's modes. Training-mode forwards update state
+ *       (batch-norm statistics), so running them concurrently on one model is the caller's business,
+ *       as in PyTorch.
  * </ul>
  */
 public abstract class Module extends AbstractBlock {
@@ -268,7 +275,9 @@ public abstract class Module extends AbstractBlock {
     }
 
     /**
-     * Sets the mode here and in every fx4j module below.
+     * Sets the mode here and in every fx4j module below, as PyTorch's {@code module.train(mode)}: a
+     * child switched afterwards keeps its own mode (a frozen backbone's batch norms stay in eval
+     * inside a training model).
      *
      * @param mode true for training, false for evaluation
      * @return this module
@@ -283,12 +292,49 @@ public abstract class Module extends AbstractBlock {
     }
 
     /**
+     * Sets this module's own mode flag only, not its children's.
+     *
+     * @param mode true for training
+     */
+    protected final void setTrainingFlag(boolean mode) {
+        this.training = mode;
+    }
+
+    /**
      * Sets evaluation mode here and in every fx4j module below.
      *
      * @return this module
      */
     public final Module eval() {
         return train(false);
+    }
+
+    /**
+     * Moves every parameter and buffer below this module to a device, once: fx4j's own forward reads
+     * parameters where they are and refuses inputs on another device rather than copying weights on
+     * every call. Each moved array keeps its manager; the old one is closed.
+     *
+     * @param device the target device
+     * @return this module
+     */
+    public Module toDevice(Device device) {
+        for (Parameter p : stateDict().values()) {
+            if (!p.isInitialized() || p.getArray().getDevice().equals(device)) {
+                continue;
+            }
+            NDArray old = p.getArray();
+            NDArray moved = old.toDevice(device, true);
+            moved.attach(old.getManager());
+            Initializer original = p.getInitializer();
+            p.close();
+            p.setInitializer((m, shape, type) -> moved);
+            try {
+                p.initialize(moved.getManager(), moved.getDataType());
+            } finally {
+                p.setInitializer(original);
+            }
+        }
+        return this;
     }
 
     // ------------------------------------------------------------------ forward
@@ -359,8 +405,7 @@ public abstract class Module extends AbstractBlock {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException(kind() + ".forward needs at least one input array");
         }
-        ParameterStore ps = new ParameterStore(inputs.head().getManager(), false);
-        return forward(ForwardContext.eager(ps, training), inputs);
+        return forward(ForwardContext.eager(this), inputs);
     }
 
     /**
@@ -381,7 +426,8 @@ public abstract class Module extends AbstractBlock {
     @Override
     protected final NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean trainingPass, PairList<String, Object> params) {
-        return forward(new ForwardContext(parameterStore, trainingPass, params, ModuleCallHandler.EAGER), inputs);
+        ForwardContext.Modes modes = trainingPass ? ForwardContext.Modes.OWN : ForwardContext.Modes.ALL_EVAL;
+        return forward(new ForwardContext(parameterStore, modes, params, ModuleCallHandler.EAGER, this), inputs);
     }
 
     // ------------------------------------------------------------------ initialisation
@@ -452,8 +498,7 @@ public abstract class Module extends AbstractBlock {
             for (Shape s : inputShapes) {
                 inputs.add(manager.zeros(s));
             }
-            ParameterStore ps = new ParameterStore(manager, false);
-            NDList out = forward(ForwardContext.eager(ps, false), inputs);
+            NDList out = forward(ForwardContext.eager(this).allEval(), inputs);
             return out.getShapes();
         }
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 
 /**
  * Performs calls into child modules. The eager handler runs them; the symbolic tracer records them.
@@ -23,14 +24,21 @@ public interface ModuleCallHandler {
      * @return its outputs
      */
     default NDList callModule(ForwardContext ctx, Block child, NDList inputs) {
+        ForwardContext inner = ctx.enter(child);
         if (child instanceof Module) {
-            return ((Module) child).forward(ctx, inputs);
+            return ((Module) child).forward(inner, inputs);
         }
-        return child.forward(ctx.parameterStore(), inputs, ctx.isTraining(), ctx.params());
+        ParameterStore ps = ctx.parameterStore();
+        if (ps == null) {
+            ps = new ParameterStore(inputs.head().getManager(), false);
+        }
+        return child.forward(ps, inputs, inner.isTraining(), ctx.params());
     }
 
     /**
-     * Reads a parameter's value.
+     * Reads a parameter's value. Without a DJL parameter store (fx4j's own forward) the parameter's
+     * array itself is used, and it must live on the requested device: a model is moved once ({@link
+     * Module#toDevice}), never copied per call.
      *
      * @param ctx the calling context
      * @param parameter the parameter
@@ -38,14 +46,24 @@ public interface ModuleCallHandler {
      * @return the value
      */
     default NDArray parameterValue(ForwardContext ctx, Parameter parameter, Device device) {
+        String owner = ctx.owner() == null ? "" : ctx.owner().getClass().getSimpleName() + "'s ";
         if (!parameter.isInitialized()) {
             throw new IllegalStateException(
-                    "Parameter '"
-                            + parameter.getName()
+                    owner + "parameter '" + parameter.getName()
                             + "' is not initialized. Call model.initialize(manager, DataType.FLOAT32)"
                             + " or load a checkpoint before running the model.");
         }
-        return ctx.parameterStore().getValue(parameter, device, ctx.isTraining());
+        if (ctx.parameterStore() != null) {
+            return ctx.parameterStore().getValue(parameter, device, ctx.modes() != ForwardContext.Modes.ALL_EVAL);
+        }
+        NDArray array = parameter.getArray();
+        if (device != null && !array.getDevice().equals(device)) {
+            throw new IllegalArgumentException(
+                    owner + "parameter '" + parameter.getName() + "' is on " + array.getDevice()
+                            + " but the input is on " + device + ". Move the model once with model.toDevice(" + device
+                            + ") (or move the input to " + array.getDevice() + "); fx4j does not copy weights per call.");
+        }
+        return array;
     }
 
     /**

@@ -9,8 +9,9 @@ import ai.djl.nn.Parameter;
  * {@code torch.nn.MultiheadAttention(embed_dim, num_heads, dropout, batch_first=True)} with equal
  * query, key and value sizes: packed {@code in_proj_weight [3E, E]} and {@code in_proj_bias}, and an
  * {@code out_proj} linear layer. Called with {@code (query, key, value)} arrays of shape {@code [N, L,
- * E]} (or one array for self-attention), it returns the attention output only, as with {@code
- * need_weights=False}.
+ * E]} (or one array for self-attention), it returns PyTorch's pair: the attention output and the
+ * attention weights averaged over heads (torchvision's ViT, like PyTorch's {@code need_weights=False}
+ * callers, reads only the first: a traced graph drops the second).
  */
 public final class MultiheadAttention extends LeafModule {
 
@@ -82,8 +83,19 @@ public final class MultiheadAttention extends LeafModule {
                 NDArray attended = dropped.matMul(v);
                 NDArray merged = attended.transpose(0, 2, 1, 3);
                 NDArray flat = merged.reshape(query.getShape())) {
-            return new NDList(ctx.call(outProj, flat));
+            return new NDList(ctx.call(outProj, flat), dropped.mean(new int[] {1}));
         }
+    }
+
+    /**
+     * Two outputs, as PyTorch's {@code (attn_output, attn_weights)}: the attention output and the
+     * attention weights averaged over the heads ([N, L, S]); torchvision's ViT reads the first only.
+     *
+     * @return 2
+     */
+    @Override
+    public int outputCount() {
+        return 2;
     }
 
     private static NDArray project(NDArray x, NDArray w, NDArray b) {

@@ -197,7 +197,7 @@ class FeatureExtractorTest {
         FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, List.of("maxpool", "layer1", "layer2", "fc"));
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
-            NDArray[] eager = net.eagerIntermediates(ForwardContext.eager(new ParameterStore(m, false), false), x);
+            NDArray[] eager = net.eagerIntermediates(ForwardContext.eager(net).allEval(), x);
             NDList out = fx.forward(new NDList(x));
             for (int i = 0; i < 4; i++) {
                 assertArrayEquals(eager[i].toFloatArray(), out.get(i).toFloatArray(), "output " + out.get(i).getName());

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.fx4j.fx.TraceException;
+import org.fx4j.nn.TraceException;
 import org.fx4j.fx.TraceOptions;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package org.fx4j.features;
 
 import ai.djl.ndarray.NDArray;
-import org.fx4j.fx.FxFunction;
+import org.fx4j.nn.FxFunction;
 import org.fx4j.nn.AdaptiveAvgPool2d;
 import org.fx4j.nn.BatchNorm2d;
 import org.fx4j.nn.Conv2d;

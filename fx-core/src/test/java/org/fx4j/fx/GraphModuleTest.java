@@ -20,6 +20,7 @@ import org.fx4j.nn.Identity;
 import org.fx4j.nn.Init;
 import org.fx4j.nn.Linear;
 import org.fx4j.nn.Module;
+import org.fx4j.nn.TraceException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

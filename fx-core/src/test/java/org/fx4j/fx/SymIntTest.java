@@ -17,6 +17,8 @@ import org.fx4j.nn.F;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.ReLU;
+import org.fx4j.nn.SymInt;
+import org.fx4j.nn.TraceException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,14 +58,15 @@ class SymIntTest {
     @Test
     void sizesBecomeNodesAndChecksSurvivePruning() {
         Graph g = Tracer.trace(new Tokens(), false, null);
-        assertEquals(List.of("x", "size", "size_1", "size_2", "_assert", "size_3", "act", "mul", "floordiv", "reshape",
-                "permute"), g.qualifiedNames());
+        assertEquals(List.of("x", "size", "size_1", "size_2", "eq", "_assert", "size_3", "act", "mul", "floordiv",
+                "reshape", "permute"), g.qualifiedNames());
         assertTrue(g.node("size").orElseThrow().isSizeNode());
         assertFalse(g.node("act").orElseThrow().isSizeNode());
         Graph pruned = g.withOutputs(Map.of("act", g.node("act").orElseThrow()));
-        assertEquals(List.of("x", "size_2", "_assert", "act"), pruned.qualifiedNames());
+        assertEquals(List.of("x", "size_2", "eq", "_assert", "act"), pruned.qualifiedNames());
         String code = g.code("Tokens");
-        assertTrue(code.contains("long size_2 = x.size(2);") && code.contains("SymInt.checkEquals(size_2, 4L, ")
+        assertTrue(code.contains("long size_2 = x.size(2);") && code.contains("boolean eq = size_2 == 4L;")
+                && code.contains("SymBool.check(eq, \"Wrong image height! Expected 4 but got %d!\", size_2);")
                 && code.contains("long mul = size_2 * size_3;") && code.contains("= Math.floorDiv(mul, 2);"), code);
     }
 
@@ -127,6 +130,6 @@ class SymIntTest {
                 return F.reshape(x, n, -1);
             }
         }, false, null));
-        assertTrue(e.getMessage().contains("Size 'size' is symbolic"), e.getMessage());
+        assertTrue(e.getMessage().contains("SymInt 'size' is symbolic"), e.getMessage());
     }
 }

@@ -13,6 +13,8 @@ import org.fx4j.nn.Linear;
 import org.fx4j.nn.MLP;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.MultiheadAttention;
+import org.fx4j.nn.SymInt;
+import org.fx4j.nn.SymShape;
 
 /**
  * torchvision's ViT {@code EncoderBlock}: pre-norm self-attention ({@code ln_1}, {@code
@@ -44,8 +46,12 @@ public final class EncoderBlock extends Module {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray input) {
+        SymInt.dim(input).eq(3).check("Expected (batch_size, seq_length, hidden_dim) got %s", SymShape.of(input));
         NDArray x = ln1.call(ctx, input);
-        x = ctx.call(selfAttention, new NDList(x, x, x)).singletonOrThrow();
+        NDList attention = ctx.call(selfAttention, new NDList(x, x, x));
+        x = attention.get(0);
+        attention.get(1).close(); // the attention weights, which torchvision's ViT does not ask for
+        attention.get(1).close();
         x = dropout.call(ctx, x);
         x = F.add(x, input);
         NDArray y = ln2.call(ctx, x);

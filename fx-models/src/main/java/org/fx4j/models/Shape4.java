@@ -2,7 +2,7 @@ package org.fx4j.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import org.fx4j.fx.Symbolic;
+import org.fx4j.nn.Symbolic;
 
 /** Input checks shared by image backbones; skipped while tracing, where shapes do not exist. */
 final class Shape4 {

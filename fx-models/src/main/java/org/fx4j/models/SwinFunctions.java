@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import org.fx4j.fx.FxFunction;
+import org.fx4j.nn.FxFunction;
 
 /**
  * The functions torchvision's Swin Transformer wraps for {@code torch.fx} ({@code torch.fx.wrap}):

@@ -10,6 +10,8 @@ import org.fx4j.nn.Init;
 import org.fx4j.nn.LayerNorm;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.Sequential;
+import org.fx4j.nn.SymInt;
+import org.fx4j.nn.SymShape;
 
 /**
  * torchvision's ViT {@code Encoder}: adds the learned {@code pos_embedding}, then {@code dropout},
@@ -37,6 +39,7 @@ public final class TransformerEncoder extends Module {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray input) {
+        SymInt.dim(input).eq(3).check("Expected (batch_size, seq_length, hidden_dim) got %s", SymShape.of(input));
         NDArray x = F.add(input, ctx.value(posEmbedding, input.getDevice()));
         x = dropout.call(ctx, x);
         x = layers.call(ctx, x);

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.util.List;
-import org.fx4j.fx.SymInt;
 import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.F;
 import org.fx4j.nn.ForwardContext;
@@ -12,15 +11,19 @@ import org.fx4j.nn.Init;
 import org.fx4j.nn.Linear;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.Sequential;
+import org.fx4j.nn.SymInt;
+import org.fx4j.nn.SymShape;
 
 /**
  * torchvision's {@code VisionTransformer} (ViT-B/16, ViT-B/32; names, defaults and initialisation
  * of torchvision 0.14): {@code conv_proj} patchifies, a learned {@code class_token} is prepended,
  * the {@link TransformerEncoder} runs, and {@code heads.head} classifies the class token.
  *
- * <p>torchvision's own tracer fails on this model ({@code n, c, h, w = x.shape}). fx4j reads the
- * sizes as {@link SymInt}s, so the traced graph recomputes them for every input and checks the
- * image size in {@code _assert} nodes, exactly where torchvision's eager code does.
+ * <p>Its shape reads ({@code n, c, h, w = x.shape}, {@code h == image_size}, {@code torch._assert})
+ * are {@link SymShape} / {@link SymInt} operations, recorded as torch.fx records them ({@code
+ * getattr}, {@code getitem}, {@code eq}, {@code _assert}, ...), so the node lists equal
+ * torchvision's (187 nodes for ViT-B/16) and the traced graph recomputes the sizes and checks the
+ * image size for every input.
  */
 public final class VisionTransformer extends Module {
 
@@ -75,17 +78,18 @@ public final class VisionTransformer extends Module {
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
         Shape4.check(x, 3, "VisionTransformer");
-        SymInt n = SymInt.size(x, 0);
-        SymInt h = SymInt.size(x, 2);
-        SymInt w = SymInt.size(x, 3);
-        SymInt.checkEquals(h, imageSize, "Wrong image height! Expected " + imageSize + " but got %d!");
-        SymInt.checkEquals(w, imageSize, "Wrong image width! Expected " + imageSize + " but got %d!");
+        SymInt[] nchw = SymShape.of(x).unpack(4);
+        SymInt n = nchw[0];
+        SymInt h = nchw[2];
+        SymInt w = nchw[3];
+        h.eq(imageSize).check("Wrong image height! Expected %d but got %d!", imageSize, h);
+        w.eq(imageSize).check("Wrong image width! Expected %d but got %d!", imageSize, w);
         SymInt patchesH = h.floorDiv(patchSize);
         SymInt patchesW = w.floorDiv(patchSize);
         NDArray patches = convProj.call(ctx, x);
         NDArray tokens = F.reshape(patches, n, hiddenDim, patchesH.mul(patchesW));
         tokens = F.permute(tokens, 0, 2, 1);
-        SymInt batch = SymInt.size(tokens, 0);
+        SymInt batch = SymShape.of(tokens).get(0);
         NDArray cls = F.expand(ctx.value(classToken, x.getDevice()), batch, -1, -1);
         NDArray seq = F.cat(List.of(cls, tokens), 1);
         seq = encoder.call(ctx, seq);

@@ -53,7 +53,7 @@ class ResNetFeatureExtractionTest {
         Map<String, Block> m = net.namedModules();
         try (NDManager sub = manager.newSubManager()) {
             NDArray x = sub.randomNormal(new Shape(2, 3, 64, 64));
-            ForwardContext ctx = ForwardContext.eager(new ParameterStore(sub, false), false);
+            ForwardContext ctx = ForwardContext.eager(net).allEval();
             NDArray h = run(m, "maxpool", ctx, run(m, "relu", ctx, run(m, "bn1", ctx, run(m, "conv1", ctx, x))));
             NDList out = fx.forward(new NDList(x));
             for (int i = 1; i <= 4; i++) {

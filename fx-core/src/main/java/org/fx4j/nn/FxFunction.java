@@ -1,4 +1,4 @@
-package org.fx4j.fx;
+package org.fx4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Objects;
@@ -9,7 +9,7 @@ import java.util.Objects;
  * <p>Called with real arrays it simply runs. Called with symbolic arrays while tracing, an
  * <em>atomic</em> function (every op of {@code org.fx4j.nn.F}) records one {@code call_function}
  * node; a non-atomic function is traced through (its body runs on the symbolic values, recording
- * the ops inside) unless it is declared autowrapped in {@link TraceOptions}, in which case it too
+ * the ops inside) unless it is declared autowrapped in {@code TraceOptions}, in which case it too
  * records one node, like {@code torch.fx}'s {@code autowrap_functions}. Autowrap functions whose
  * bodies read data or shapes, which cannot be traced through.
  *
@@ -93,12 +93,12 @@ public final class FxFunction {
      * @return the result (symbolic while tracing)
      */
     public NDArray apply(Object... args) {
-        Tracer tracer = SymbolicValue.findTracer(args);
-        if (tracer == null) {
+        Recorder recorder = Symbolic.recorderOf(args);
+        if (recorder == null) {
             return body.apply(args);
         }
-        if (atomic || tracer.options().isAutowrapped(this)) {
-            return tracer.recordFunction(this, args);
+        if (atomic || recorder.isAutowrapped(this)) {
+            return recorder.recordFunction(this, args);
         }
         return body.apply(args);
     }

@@ -1,4 +1,4 @@
-package org.fx4j.fx;
+package org.fx4j.nn;
 
 /**
  * Thrown when a model cannot be traced symbolically, for example because its code reads the data
