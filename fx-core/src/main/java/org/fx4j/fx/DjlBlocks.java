@@ -66,10 +66,10 @@ final class DjlBlocks {
                 return block.forward(null, inputs, ctx.isTraining(), ctx.params());
             } catch (TraceException e) {
                 tracer.truncate(mark);
-                return tracer.recordLeaf(block, inputs);
+                return tracer.recordLeaf(block, tracer.pathOf(block), inputs);
             }
         }
-        return tracer.recordLeaf(block, inputs);
+        return tracer.recordLeaf(block, tracer.pathOf(block), inputs);
     }
 
     /**

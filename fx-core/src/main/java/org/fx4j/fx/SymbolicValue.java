@@ -150,7 +150,8 @@ final class SymbolicValue implements InvocationHandler {
             SymbolicValue owner = internal() ? outer : this;
             owner.node = updated;
             node = updated;
-            return proxy;
+            return owner.self; // DJL's in-place methods return the updated array itself
+
         }
         if (NDArray.class.isAssignableFrom(rt) && rt.isAssignableFrom(NDArray.class)) {
             return create(tracer, tracer.recordMethod(node, internal(), method, callArgs));

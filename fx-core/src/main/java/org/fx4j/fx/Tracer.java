@@ -175,22 +175,25 @@ public final class Tracer implements ModuleCallHandler, Recorder {
                             + "' but is not registered under the traced model, so it has no name. Register it as a"
                             + " child (register(\"name\", module) in an fx4j Module) before tracing.");
         }
+        if (options.isDeclaredLeaf(child) || child instanceof LeafModule
+                || !(child instanceof Module) && !DjlBlocks.isStructural(child)) {
+            return recordLeaf(child, path, inputs);
+        }
         String previous = currentPath;
         currentPath = path;
         try {
-            if (options.isDeclaredLeaf(child) || child instanceof LeafModule) {
-                return recordLeaf(child, inputs);
-            }
             if (child instanceof Module) {
                 return ((Module) child).forward(ctx.enter(child), inputs);
-            }
-            if (!DjlBlocks.isStructural(child)) {
-                return recordLeaf(child, inputs);
             }
             return DjlBlocks.traceThrough(this, ctx.enter(child), child, inputs);
         } finally {
             currentPath = previous;
         }
+    }
+
+    /** The module path of a block of the traced model. */
+    String pathOf(Block block) {
+        return modulePaths.get(block);
     }
 
     /** The number of nodes recorded so far, for {@link #truncate}. */
@@ -205,9 +208,11 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         }
     }
 
-    /** Records a call of a leaf block (the current module path) as one node, plus getitems. */
-    NDList recordLeaf(Block block, NDList inputs) {
-        String path = currentPath;
+    /**
+     * Records a call of a leaf block at {@code path} as one node, plus one {@code getitem} node per
+     * output of a multi-output leaf, named in the caller's scope as torch.fx names them.
+     */
+    NDList recordLeaf(Block block, String path, NDList inputs) {
         List<Object> args = new ArrayList<>(inputs.size());
         for (NDArray a : inputs) {
             args.add(toArg(a));

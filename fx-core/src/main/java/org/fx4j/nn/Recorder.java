@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * What a symbolic tracer offers the code it traces: recording functions and shape computations as
- * graph nodes. Implemented by {@code org.fx4j.fx.Tracer}; model code never calls it directly, it
+ * graph nodes. Implemented by the symbolic tracer; model code never calls it directly, it
  * uses {@link F}, {@link FxFunction}, {@link SymInt}, {@link SymShape} and {@link SymBool}, which
  * find the recorder through their symbolic arguments ({@link Symbolic#recorderOf}).
  */
