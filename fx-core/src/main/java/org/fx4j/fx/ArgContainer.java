@@ -1,10 +1,13 @@
 package org.fx4j.fx;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A container argument of a node whose items may be nodes: a {@code List}, an {@code NDList} or an
@@ -60,23 +63,39 @@ public final class ArgContainer {
     }
 
     /**
-     * Visits every leaf of a node argument: the argument itself, or the items of a container (and
-     * of the output node's name-to-value map), recursively.
+     * The one walk over node arguments: folds an argument bottom-up, mapping each leaf (a node, a
+     * constant) with {@code leaf} and each container, given its folded items, with {@code container}.
+     * The output node's name-to-value map is walked like a container.
+     *
+     * @param arg a node argument
+     * @param leaf maps a leaf
+     * @param container combines a container with its folded items ({@code null} for the output map)
+     * @param <T> the result type
+     * @return the folded argument
+     */
+    public static <T> T fold(Object arg, Function<Object, T> leaf, BiFunction<ArgContainer, List<T>, T> container) {
+        Collection<?> items = arg instanceof ArgContainer ? ((ArgContainer) arg).items
+                : arg instanceof Map ? ((Map<?, ?>) arg).values() : null;
+        if (items == null) {
+            return leaf.apply(arg);
+        }
+        List<T> folded = new ArrayList<>(items.size());
+        for (Object o : items) {
+            folded.add(fold(o, leaf, container));
+        }
+        return container.apply(arg instanceof ArgContainer ? (ArgContainer) arg : null, folded);
+    }
+
+    /**
+     * Visits every leaf of a node argument ({@link #fold} for side effects).
      *
      * @param arg a node argument
      * @param leaf receives each leaf
      */
     public static void forEachLeaf(Object arg, Consumer<Object> leaf) {
-        if (arg instanceof ArgContainer) {
-            for (Object o : ((ArgContainer) arg).items) {
-                forEachLeaf(o, leaf);
-            }
-        } else if (arg instanceof Map) {
-            for (Object o : ((Map<?, ?>) arg).values()) {
-                forEachLeaf(o, leaf);
-            }
-        } else {
-            leaf.accept(arg);
-        }
+        fold(arg, o -> {
+            leaf.accept(o);
+            return null;
+        }, (c, items) -> null);
     }
 }

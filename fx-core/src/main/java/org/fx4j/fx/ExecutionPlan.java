@@ -184,22 +184,16 @@ final class ExecutionPlan {
     }
 
     private static Arg compile(Object arg, Map<Node, Integer> slotOf) {
-        if (arg instanceof Node) {
-            Integer slot = slotOf.get(arg);
-            if (slot == null) {
-                throw new IllegalStateException("Node " + arg + " is used before it is defined");
+        return ArgContainer.<Arg>fold(arg, leaf -> {
+            if (leaf instanceof Node) {
+                Integer slot = slotOf.get(leaf);
+                if (slot == null) {
+                    throw new IllegalStateException("Node " + leaf + " is used before it is defined");
+                }
+                return new SlotArg(slot);
             }
-            return new SlotArg(slot);
-        }
-        if (arg instanceof ArgContainer) {
-            ArgContainer c = (ArgContainer) arg;
-            Arg[] items = new Arg[c.items().size()];
-            for (int i = 0; i < items.length; i++) {
-                items[i] = compile(c.items().get(i), slotOf);
-            }
-            return new ContainerArg(c.kind(), c.componentType(), items);
-        }
-        return new Const(arg);
+            return new Const(leaf);
+        }, (c, items) -> new ContainerArg(c.kind(), c.componentType(), items.toArray(new Arg[0])));
     }
 
     private void planReleases(Graph graph, Map<Node, Integer> slotOf) {
