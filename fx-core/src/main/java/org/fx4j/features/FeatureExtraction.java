@@ -104,7 +104,6 @@ public final class FeatureExtraction {
             throw new IllegalArgumentException(ReturnNodes.NONE_GIVEN);
         }
         TraceOptions opts = options == null ? TraceOptions.defaults() : options;
-        boolean wasTraining = model instanceof Module && ((Module) model).isTraining();
         String className = model.getClass().getSimpleName();
         Graph trainGraph = Tracer.trace(model, true, opts);
         Graph evalGraph = Tracer.trace(model, false, opts);
@@ -113,7 +112,7 @@ public final class FeatureExtraction {
         if (!opts.suppressDiffWarning()) {
             warnGraphDifferences(trainGraph.qualifiedNames(), evalGraph.qualifiedNames(), opts);
         }
-        return new FeatureExtractor(train, eval, wasTraining);
+        return new FeatureExtractor(train, eval, model instanceof Module ? (Module) model : null);
     }
 
     private static Graph prune(Graph graph, Map<String, String> spec, String mode) {

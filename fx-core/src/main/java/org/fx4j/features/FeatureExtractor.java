@@ -25,21 +25,23 @@ import org.fx4j.nn.Module;
  * paths, shared with the source model (as torchvision shares them); {@link #stateDict()} has the
  * source model's keys for them.
  *
- * <p>Modes, per module as in PyTorch: the extractor starts in the source model's mode, and its
- * own {@link #train(boolean)} / {@link #eval()} pick the graph without changing the modes of the
- * source model's modules (which it shares). The evaluation graph runs every module in evaluation
- * mode. The training graph runs each module in its own mode, so a part of the model switched to
- * eval (a frozen backbone's batch norms) stays in eval; to train through the extractor, put the
- * source model in training mode ({@code model.train()}) and freeze what you freeze. When DJL calls
- * it ({@code Predictor}: {@code training=false}), the evaluation graph runs. An extractor inside
+ * <p>Modes, per module as in PyTorch: the extractor starts in the source model's mode. Its {@link
+ * #train(boolean)} / {@link #eval()} pick the graph and set the whole source model's mode, since the
+ * extractor shares its modules (torchvision's {@code DualGraphModule} switches only the shared
+ * leaves, leaving their parents in the other mode). The evaluation graph runs every module in
+ * evaluation mode. The training graph runs each module in its own mode, so a part switched to eval
+ * afterwards (a frozen backbone's batch norms) stays in eval. When DJL calls it ({@code Predictor}:
+ * {@code training=false}), the evaluation graph runs. An extractor inside
  * another model traces again, named as torch.fx names a re-traced graph module ({@code body.add_13}).
  */
 public final class FeatureExtractor extends Module {
 
     private final GraphModule trainModule;
     private final GraphModule evalModule;
+    private final Module source;
 
-    FeatureExtractor(GraphModule trainModule, GraphModule evalModule, boolean training) {
+    FeatureExtractor(GraphModule trainModule, GraphModule evalModule, Module source) {
+        this.source = source;
         this.trainModule = trainModule;
         this.evalModule = evalModule;
         Set<String> childPaths = new HashSet<>();
@@ -56,7 +58,7 @@ public final class FeatureExtractor extends Module {
                 }
             }
         }
-        train(training);
+        super.setMode(source != null && source.isTraining());
     }
 
     /**
@@ -114,16 +116,19 @@ public final class FeatureExtractor extends Module {
     }
 
     /**
-     * Sets the extractor's own mode, which picks the graph it runs; the source model's modules keep
-     * their modes.
+     * Sets the extractor's mode, which picks the graph it runs, and the mode of every module of the
+     * source model it was made from ({@code model.train(mode)}), so the model's modules stay
+     * consistent: the extractor shares them. Switch parts back afterwards to freeze them, as after
+     * PyTorch's {@code model.train()}.
      *
-     * @param mode true for the training graph
-     * @return this extractor
+     * @param mode true for training
      */
     @Override
-    public FeatureExtractor train(boolean mode) {
-        setTrainingFlag(mode);
-        return this;
+    protected void setMode(boolean mode) {
+        super.setMode(mode);
+        if (source != null) {
+            source.train(mode);
+        }
     }
 
     /** {@inheritDoc} */

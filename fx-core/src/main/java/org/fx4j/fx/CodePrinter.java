@@ -77,7 +77,7 @@ final class CodePrinter {
             case "eq":
                 return "boolean " + n.name() + " = " + arg(a.get(0)) + " == " + arg(a.get(1)) + ";";
             case "_assert":
-                return "SymBool.check(" + join(a) + ");";
+                return arg(a.get(0)) + ".check(" + join(a.subList(1, a.size())) + ");";
             case "floordiv":
                 return "long " + n.name() + " = Math.floorDiv(" + arg(a.get(0)) + ", " + arg(a.get(1)) + ");";
             default:

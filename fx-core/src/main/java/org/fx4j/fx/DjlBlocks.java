@@ -63,7 +63,8 @@ final class DjlBlocks {
         if (block instanceof LambdaBlock) {
             int mark = tracer.mark();
             try {
-                return block.forward(null, inputs, ctx.isTraining(), ctx.params());
+                // LambdaBlock ignores the mode; false keeps DJL from initialising it on a null store.
+                return block.forward(null, inputs, false, ctx.params());
             } catch (TraceException e) {
                 tracer.truncate(mark);
                 return tracer.recordLeaf(block, tracer.pathOf(block), inputs);

@@ -315,6 +315,12 @@ final class ExecutionPlan {
             Object value;
             if (ins.callable instanceof ScalarOp) {
                 value = recorder.recordScalar((ScalarOp) ins.callable, args);
+            } else if (ins.callable == Tracer.GETITEM && args[0] instanceof NDList) {
+                value = ((NDList) args[0]).get((Integer) args[1]); // a multi-output module traced through
+            } else if (ins.op == NodeOp.CALL_MODULE && ins.node.outputCount() > 1 && recorder instanceof Tracer
+                    && ((Tracer) recorder).isLeaf((Block) ins.callable)) {
+                // One node for the call; the graph's own getitem nodes read its items, as in torch.fx.
+                value = ((Tracer) recorder).recordModuleCall((Block) ins.callable, args);
             } else if (ins.op == NodeOp.CALL_FUNCTION) {
                 value = recorder.recordFunction((FxFunction) ins.callable, args);
             } else if (ins.op == NodeOp.GET_ATTR && !ins.node.isListed()) {

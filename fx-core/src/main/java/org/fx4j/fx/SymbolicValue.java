@@ -86,6 +86,11 @@ final class SymbolicValue implements InvocationHandler {
         return node;
     }
 
+    /** Binds this array to another node (undoing an in-place update of a dropped trace). */
+    void rebind(Node to) {
+        node = to;
+    }
+
     private boolean internal() {
         return outer != null;
     }
@@ -146,8 +151,10 @@ final class SymbolicValue implements InvocationHandler {
         Class<?> rt = method.getReturnType();
         String call = (internal() ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()";
         if (IN_PLACE.contains(name)) {
+            int mark = tracer.mark();
             Node updated = tracer.recordMethod(node, internal(), method, callArgs);
             SymbolicValue owner = internal() ? outer : this;
+            tracer.noteRebind(owner, owner.node, mark);
             owner.node = updated;
             node = updated;
             return owner.self; // DJL's in-place methods return the updated array itself

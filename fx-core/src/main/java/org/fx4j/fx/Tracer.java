@@ -47,6 +47,8 @@ public final class Tracer implements ModuleCallHandler, Recorder {
     private final Map<Block, String> modulePaths = new IdentityHashMap<>();
     private final Map<Parameter, String> parameterPaths = new IdentityHashMap<>();
     private final Map<NDArray, Parameter> stateArrays = new IdentityHashMap<>();
+    /** In-place rebinds (array, node before, node count when made), undone by {@link #truncate}. */
+    private final List<Object[]> rebinds = new ArrayList<>();
     private String currentPath = "";
     private NDManager constants;
     private boolean used;
@@ -175,8 +177,7 @@ public final class Tracer implements ModuleCallHandler, Recorder {
                             + "' but is not registered under the traced model, so it has no name. Register it as a"
                             + " child (register(\"name\", module) in an fx4j Module) before tracing.");
         }
-        if (options.isDeclaredLeaf(child) || child instanceof LeafModule
-                || !(child instanceof Module) && !DjlBlocks.isStructural(child)) {
+        if (isLeaf(child)) {
             return recordLeaf(child, path, inputs);
         }
         String previous = currentPath;
@@ -201,11 +202,41 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         return nodes.size();
     }
 
-    /** Drops the nodes recorded after {@code mark}. */
+    /** Drops the nodes recorded after {@code mark}, and undoes the in-place rebinds made since. */
     void truncate(int mark) {
         while (nodes.size() > mark) {
             namer.forget(nodes.remove(nodes.size() - 1));
         }
+        for (int i = rebinds.size() - 1; i >= 0 && (Integer) rebinds.get(i)[2] >= mark; i--) {
+            Object[] r = rebinds.remove(i);
+            ((SymbolicValue) r[0]).rebind((Node) r[1]);
+        }
+    }
+
+    /** Notes that an in-place op rebinds {@code array} from {@code before}, so a truncation can undo it. */
+    void noteRebind(SymbolicValue array, Node before, int mark) {
+        rebinds.add(new Object[] {array, before, mark});
+    }
+
+    /**
+     * Records a leaf call as one {@code call_module} node whose value is the leaf's whole output (an
+     * {@code NDList} for a multi-output leaf), for re-tracing a graph that reads its items with its
+     * own {@code getitem} nodes.
+     */
+    NDArray recordModuleCall(Block block, Object[] args) {
+        String path = modulePaths.get(block);
+        if (path == null) {
+            throw new TraceException("A " + block.getClass().getSimpleName() + " called by a re-traced graph is not"
+                    + " registered under the traced model; register the graph module as a child");
+        }
+        int count = block instanceof LeafModule ? ((LeafModule) block).outputCount() : 1;
+        return SymbolicValue.create(this, addNode(NodeOp.CALL_MODULE, path, path, convertAll(args), block, count));
+    }
+
+    /** Whether this tracer records {@code block} as a leaf. */
+    boolean isLeaf(Block block) {
+        return options.isDeclaredLeaf(block) || block instanceof LeafModule
+                || !(block instanceof Module) && !DjlBlocks.isStructural(block);
     }
 
     /**

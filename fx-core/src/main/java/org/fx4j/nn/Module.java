@@ -282,21 +282,22 @@ public abstract class Module extends AbstractBlock {
      * @param mode true for training, false for evaluation
      * @return this module
      */
-    public Module train(boolean mode) {
+    public final Module train(boolean mode) {
         for (Block block : namedModules().values()) {
             if (block instanceof Module) {
-                ((Module) block).training = mode;
+                ((Module) block).setMode(mode);
             }
         }
         return this;
     }
 
     /**
-     * Sets this module's own mode flag only, not its children's.
+     * Sets this module's own mode when {@link #train(boolean)} reaches it. Modules that stand for
+     * others (a feature extractor sharing a model's modules) extend it to keep those consistent.
      *
      * @param mode true for training
      */
-    protected final void setTrainingFlag(boolean mode) {
+    protected void setMode(boolean mode) {
         this.training = mode;
     }
 

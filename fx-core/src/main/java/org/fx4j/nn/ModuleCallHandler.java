@@ -30,6 +30,15 @@ public interface ModuleCallHandler {
         }
         ParameterStore ps = ctx.parameterStore();
         if (ps == null) {
+            Device device = inputs.isEmpty() ? null : inputs.head().getDevice();
+            for (Parameter p : child.getParameters().values()) {
+                if (device != null && p.isInitialized() && !p.getArray().getDevice().equals(device)) {
+                    throw new IllegalArgumentException(child.getClass().getSimpleName() + "'s parameter '" + p.getName()
+                            + "' is on " + p.getArray().getDevice() + " but the input is on " + device
+                            + ". Move the model once with model.toDevice(" + device + ") (or move the input); fx4j"
+                            + " does not copy weights per call.");
+                }
+            }
             ps = new ParameterStore(inputs.head().getManager(), false);
         }
         return child.forward(ps, inputs, inner.isTraining(), ctx.params());

@@ -47,9 +47,11 @@ public abstract class SymValue {
     /** The concrete value; fails while tracing with a message that names the remedy. */
     final Object raw() {
         if (node != null) {
-            throw new TraceException(getClass().getSimpleName() + " '" + recorder.nameOf(node) + "' is symbolic while tracing and has no"
-                    + " value; keep it symbolic (its operations and F.reshape / F.expand accept it) or check it with"
-                    + " SymBool.check");
+            throw new TraceException(getClass().getSimpleName() + " '" + recorder.nameOf(node) + "' is symbolic while"
+                    + " tracing and has no value. Keep it symbolic (its operations, F.reshape and F.expand accept it;"
+                    + " check it with SymBool.check), declare the module that needs the number a leaf"
+                    + " (TraceOptions.builder().leafModules(TheModule.class)), or move the code into an FxFunction and"
+                    + " autowrap it (TraceOptions.builder().autowrapFunctions(fn)).");
         }
         return value;
     }

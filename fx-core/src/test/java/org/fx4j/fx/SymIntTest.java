@@ -66,7 +66,7 @@ class SymIntTest {
         assertEquals(List.of("x", "size_2", "eq", "_assert", "act"), pruned.qualifiedNames());
         String code = g.code("Tokens");
         assertTrue(code.contains("long size_2 = x.size(2);") && code.contains("boolean eq = size_2 == 4L;")
-                && code.contains("SymBool.check(eq, \"Wrong image height! Expected 4 but got %d!\", size_2);")
+                && code.contains("eq.check(\"Wrong image height! Expected 4 but got %d!\", size_2);")
                 && code.contains("long mul = size_2 * size_3;") && code.contains("= Math.floorDiv(mul, 2);"), code);
     }
 

@@ -13,6 +13,7 @@ import org.fx4j.nn.Linear;
 import org.fx4j.nn.MLP;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.MultiheadAttention;
+import org.fx4j.nn.SymBool;
 import org.fx4j.nn.SymInt;
 import org.fx4j.nn.SymShape;
 
@@ -46,7 +47,10 @@ public final class EncoderBlock extends Module {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray input) {
-        SymInt.dim(input).eq(3).check("Expected (batch_size, seq_length, hidden_dim) got %s", SymShape.of(input));
+        SymInt rank = SymInt.dim(input);
+        SymBool threeD = rank.eq(3);
+        SymShape.of(input); // torchvision's message reads input.shape: a getattr node nothing uses (pruned)
+        threeD.check("Expected (batch_size, seq_length, hidden_dim), got an array with %d dimensions", rank);
         NDArray x = ln1.call(ctx, input);
         NDList attention = ctx.call(selfAttention, new NDList(x, x, x));
         x = attention.get(0);

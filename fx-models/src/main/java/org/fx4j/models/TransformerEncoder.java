@@ -10,6 +10,7 @@ import org.fx4j.nn.Init;
 import org.fx4j.nn.LayerNorm;
 import org.fx4j.nn.Module;
 import org.fx4j.nn.Sequential;
+import org.fx4j.nn.SymBool;
 import org.fx4j.nn.SymInt;
 import org.fx4j.nn.SymShape;
 
@@ -39,7 +40,10 @@ public final class TransformerEncoder extends Module {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray input) {
-        SymInt.dim(input).eq(3).check("Expected (batch_size, seq_length, hidden_dim) got %s", SymShape.of(input));
+        SymInt rank = SymInt.dim(input);
+        SymBool threeD = rank.eq(3);
+        SymShape.of(input); // torchvision's message reads input.shape: a getattr node nothing uses (pruned)
+        threeD.check("Expected (batch_size, seq_length, hidden_dim), got an array with %d dimensions", rank);
         NDArray x = F.add(input, ctx.value(posEmbedding, input.getDevice()));
         x = dropout.call(ctx, x);
         x = layers.call(ctx, x);

@@ -67,13 +67,49 @@ class RetraceTest {
         TorchvisionReference.assumeAvailable();
         Module wrapper = new Resnet50WithPyramid(ResNets.resnet50());
         GraphNodeNames names = FeatureExtraction.getGraphNodeNames(wrapper, QUIET);
-        JsonObject ref = JsonParser.parseString(
-                TorchvisionReference.run(RetraceTest.class, "/reference/retrace_nodes.py")).getAsJsonObject();
+        JsonObject ref = JsonParser.parseString(TorchvisionReference.run(RetraceTest.class,
+                "/reference/retrace_nodes.py")).getAsJsonObject().getAsJsonObject("seed");
         List<String> train = new com.google.gson.Gson().fromJson(ref.get("train"), new TypeToken<List<String>>() {}.getType());
         List<String> eval = new com.google.gson.Gson().fromJson(ref.get("eval"), new TypeToken<List<String>>() {}.getType());
         assertEquals(174, eval.size());
         assertEquals(eval, names.eval());
         assertEquals(train, names.train());
+    }
+
+    /** A module whose body is an extractor of {@code model}'s last eval node. */
+    private static Module wrapperOfLastNode(Module model) {
+        List<String> all = FeatureExtraction.getGraphNodeNames(model, QUIET).eval();
+        FeatureExtractor inner = FeatureExtraction.createFeatureExtractor(model, List.of(all.get(all.size() - 1)));
+        Module wrapper = new Module() {
+            private final FeatureExtractor body = register("body", inner);
+
+            @Override
+            public NDList forward(ForwardContext ctx, NDList inputs) {
+                return ctx.call(body, inputs);
+            }
+        };
+        wrapper.eval();
+        return wrapper;
+    }
+
+    /**
+     * Re-traced names equal torch.fx's for a re-traced graph module, including pruned shape reads and
+     * checks (ViT) and multi-output leaves read by getitem (ViT's self_attention).
+     */
+    @Test
+    void reTracedExtractorsListTorchvisionsNodes() throws IOException {
+        TorchvisionReference.assumeAvailable();
+        List<String> models = List.of("resnet18", "vit_b_16", "swin_t", "mobilenet_v3_small");
+        JsonObject ref = JsonParser.parseString(TorchvisionReference.run(RetraceTest.class,
+                "/reference/retrace_nodes.py", models.toArray(new String[0]))).getAsJsonObject();
+        for (String name : models) {
+            GraphNodeNames names = FeatureExtraction.getGraphNodeNames(wrapperOfLastNode(ModelRegistry.create(name)), QUIET);
+            JsonObject r = ref.getAsJsonObject(name);
+            List<String> train = new com.google.gson.Gson().fromJson(r.get("train"), new TypeToken<List<String>>() {}.getType());
+            List<String> eval = new com.google.gson.Gson().fromJson(r.get("eval"), new TypeToken<List<String>>() {}.getType());
+            assertEquals(eval, names.eval(), name + " (eval)");
+            assertEquals(train, names.train(), name + " (train)");
+        }
     }
 
     @Test
@@ -84,19 +120,9 @@ class RetraceTest {
             try (NDManager manager = NDManager.newBaseManager()) {
                 model.initialize(manager);
                 model.eval();
-                List<String> all = FeatureExtraction.getGraphNodeNames(model, QUIET).eval();
-                String last = all.get(all.size() - 1);
-                FeatureExtractor inner = FeatureExtraction.createFeatureExtractor(model, List.of(last));
-                Module wrapper = new Module() {
-                    private final FeatureExtractor body = register("body", inner);
-
-                    @Override
-                    public NDList forward(ForwardContext ctx, NDList inputs) {
-                        return ctx.call(body, inputs);
-                    }
-                };
-                wrapper.eval();
-                FeatureExtractor outer = FeatureExtraction.createFeatureExtractor(wrapper, org.fx4j.features.ReturnNodes.of(List.of("body")), QUIET);
+                Module wrapper = wrapperOfLastNode(model);
+                FeatureExtractor outer = FeatureExtraction.createFeatureExtractor(
+                        wrapper, org.fx4j.features.ReturnNodes.of(List.of("body")), QUIET);
                 int size = name.startsWith("vit") ? 224 : 64;
                 NDArray x = manager.randomNormal(new Shape(1, 3, size, size));
                 NDArray expected = model.forward(x);
