@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -358,7 +359,9 @@ final class ExecutionPlan {
         // The caller owns outputs: never hand out (and rename) an input, model state, a constant or
         // the same array twice.
         if (kept.contains(array) || containsSame(result, array)) {
-            array = array.duplicate();
+            // While gradients are recorded, a copy that stays in autograd's graph (DJL's duplicate()
+            // detaches it, and hasGradient() does not tell intermediates that need one).
+            array = JniUtils.isGradMode() && array.getDataType().isFloating() ? array.add(0) : array.duplicate();
         }
         array.setName(name);
         result.add(array);

@@ -454,6 +454,34 @@ class TracerSemanticsTest {
         assertEquals(before, manager.getManagedArrays().size(), "no weight was copied into the input's manager");
     }
 
+    /** conv then an Identity leaf: both outputs are the same array. */
+    static final class Aliased extends Module {
+        final Conv2d conv = register("conv", conv(2, 2));
+        private final org.fx4j.nn.Identity same = register("same", new org.fx4j.nn.Identity());
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            return same.call(ctx, conv.call(ctx, x));
+        }
+    }
+
+    @Test
+    void anOutputCopiedBecauseItIsAliasedStillBackPropagates() {
+        Aliased model = new Aliased();
+        model.initialize(manager);
+        model.eval();
+        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(model, List.of("conv", "same"));
+        try (NDManager m = manager.newSubManager();
+                ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            NDArray x = m.ones(new Shape(1, 2, 3, 3));
+            NDList out = fx.forward(new NDList(x));
+            assertNotSame(out.get(0), out.get(1));
+            gc.backward(out.get(0).sum().add(out.get(1).sum()));
+            NDArray grad = model.conv.stateDict().get("bias").getArray().getGradient();
+            assertArrayEquals(new float[] {18, 18}, grad.toFloatArray(), "both outputs reach the bias: 2 x 9 pixels");
+        }
+    }
+
     // ------------------------------------------------------------------ layout
 
     @Test
