@@ -13,7 +13,11 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.fx4j.io.Npy;
 
-/** Reads NumPy {@code .npz} archives ({@code numpy.savez}, compressed or not): one tensor per entry. */
+/**
+ * Reads NumPy {@code .npz} archives ({@code numpy.savez}, compressed or not): one tensor per entry,
+ * in the entry's type (float64 stays float64, as in torch.save files; loading converts to the
+ * model's types).
+ */
 final class NpzReader {
 
     private NpzReader() {}
@@ -37,7 +41,7 @@ final class NpzReader {
                 try (InputStream in = zip.getInputStream(e)) {
                     data = in.readAllBytes();
                 }
-                NDArray a = Npy.read(data, file + ":" + e.getName(), owner);
+                NDArray a = Npy.read(data, file + ":" + e.getName(), owner, true);
                 a.setName(key);
                 tensors.put(key, a);
             }

@@ -47,13 +47,26 @@ public final class Npy {
      * @throws IOException naming the file and the problem if it cannot be read
      */
     public static NDArray read(Path file, NDManager manager) throws IOException {
+        return read(file, manager, false);
+    }
+
+    /**
+     * Reads a {@code .npy} file, float64 kept as float64 if asked (for float64 models and references).
+     *
+     * @param file the file
+     * @param manager the manager that will own the array
+     * @param keepFloat64 true to keep float64 data as float64; false to convert it to float32
+     * @return the array
+     * @throws IOException naming the file and the problem if it cannot be read
+     */
+    public static NDArray read(Path file, NDManager manager, boolean keepFloat64) throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IOException("Cannot read '" + file + "': no such file", e);
         }
-        return read(bytes, file.toString(), manager);
+        return read(bytes, file.toString(), manager, keepFloat64);
     }
 
     /**
@@ -66,6 +79,20 @@ public final class Npy {
      * @throws IOException naming the file and the problem if it cannot be read
      */
     public static NDArray read(byte[] bytes, String file, NDManager manager) throws IOException {
+        return read(bytes, file, manager, false);
+    }
+
+    /**
+     * Reads a {@code .npy} image held in memory, float64 kept as float64 if asked.
+     *
+     * @param bytes the file's bytes
+     * @param file the name used in error messages
+     * @param manager the manager that will own the array
+     * @param keepFloat64 true to keep float64 data as float64; false to convert it to float32
+     * @return the array
+     * @throws IOException naming the file and the problem if it cannot be read
+     */
+    public static NDArray read(byte[] bytes, String file, NDManager manager, boolean keepFloat64) throws IOException {
         if (bytes.length < 10 || !startsWithMagic(bytes)) {
             throw new IOException("'" + file + "' is not a .npy file (missing the \\x93NUMPY magic)");
         }
@@ -121,7 +148,7 @@ public final class Npy {
         } else {
             array = manager.create(data, shape, type);
         }
-        if (type == DataType.FLOAT64) {
+        if (type == DataType.FLOAT64 && !keepFloat64) {
             NDArray f = array.toType(DataType.FLOAT32, false);
             array.close();
             return f;

@@ -3,18 +3,24 @@ package org.fx4j.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * {@code torch.nn.BatchNorm2d} with PyTorch's parameters ({@code weight}, {@code bias}) and buffers
  * ({@code running_mean}, {@code running_var}, {@code num_batches_tracked}). In training mode it
  * normalises with batch statistics and updates the running ones with PyTorch's {@code momentum}
  * (weight of the new batch, default 0.1); in evaluation mode it uses the running statistics.
+ *
+ * <p>{@code eps} and {@code momentum} are doubles, as PyTorch's (Python floats), and reach libtorch as
+ * such: float constants would be off by up to 3e-8 relatively ({@code 0.1f} is 0.10000000149...),
+ * which float64 models show in their outputs and running statistics. The float constructor takes
+ * the float's shortest decimal ({@code 1e-3f} means 0.001), the constant as written.
  */
 public final class BatchNorm2d extends LeafModule {
 
     private final int numFeatures;
-    private final float eps;
-    private final float momentum;
+    private final double eps;
+    private final double momentum;
     private final Parameter weight;
     private final Parameter bias;
     private final Parameter runningMean;
@@ -27,7 +33,7 @@ public final class BatchNorm2d extends LeafModule {
      * @param numFeatures the number of channels
      */
     public BatchNorm2d(int numFeatures) {
-        this(numFeatures, 1e-5f, 0.1f);
+        this(numFeatures, 1e-5, 0.1);
     }
 
     /**
@@ -38,6 +44,17 @@ public final class BatchNorm2d extends LeafModule {
      * @param momentum PyTorch's momentum: the weight of the current batch in the running stats
      */
     public BatchNorm2d(int numFeatures, float eps, float momentum) {
+        this(numFeatures, Floats.asWritten(eps), Floats.asWritten(momentum));
+    }
+
+    /**
+     * Creates {@code BatchNorm2d(numFeatures, eps, momentum)}.
+     *
+     * @param numFeatures the number of channels
+     * @param eps added to the variance
+     * @param momentum PyTorch's momentum: the weight of the current batch in the running stats
+     */
+    public BatchNorm2d(int numFeatures, double eps, double momentum) {
         if (numFeatures <= 0) {
             throw new IllegalArgumentException("BatchNorm2d needs numFeatures > 0, got " + numFeatures);
         }
@@ -74,18 +91,17 @@ public final class BatchNorm2d extends LeafModule {
                     "BatchNorm2d(" + numFeatures + ") expects input of shape [N, " + numFeatures + ", H, W], got " + s);
         }
         boolean training = ctx.isTraining();
-        NDArray out = x.getNDArrayInternal()
-                .batchNorm(
-                        x,
-                        ctx.value(runningMean, x.getDevice()),
-                        ctx.value(runningVar, x.getDevice()),
-                        ctx.value(weight, x.getDevice()),
-                        ctx.value(bias, x.getDevice()),
-                        1,
-                        1f - momentum, // DJL passes 1 - momentum on to libtorch
-                        eps,
-                        training)
-                .singletonOrThrow();
+        // libtorch's batch_norm itself: DJL's NDArrayEx.batchNorm takes float momentum and eps (and
+        // computes 1 - momentum in float), too coarse for float64 models.
+        NDArray out = JniUtils.batchNorm(
+                PtArrays.pt(x, "batch_norm"),
+                PtArrays.pt(ctx.value(runningMean, x.getDevice()), "batch_norm"),
+                PtArrays.pt(ctx.value(runningVar, x.getDevice()), "batch_norm"),
+                PtArrays.pt(ctx.value(weight, x.getDevice()), "batch_norm"),
+                PtArrays.pt(ctx.value(bias, x.getDevice()), "batch_norm"),
+                training,
+                momentum,
+                eps);
         if (training) {
             numBatchesTracked.getArray().addi(1);
         }

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
  */
 public final class Dropout extends LeafModule {
 
-    private final float p;
+    private volatile float p;
 
     /** Creates {@code Dropout(p=0.5)}. */
     public Dropout() {
@@ -21,6 +21,25 @@ public final class Dropout extends LeafModule {
      * @param p the drop probability in [0, 1]
      */
     public Dropout(float p) {
+        setProbability(p);
+    }
+
+    /**
+     * Returns the drop probability.
+     *
+     * @return p
+     */
+    public float probability() {
+        return p;
+    }
+
+    /**
+     * Sets the drop probability, as assigning {@code dropout.p} in PyTorch ({@code 0} makes training
+     * passes deterministic, for example to compare them with another implementation).
+     *
+     * @param p the drop probability in [0, 1]
+     */
+    public void setProbability(float p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
         }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -35,7 +36,14 @@ public final class F {
             FxFunction.atomic("flatten", a -> arr(a, 0).flatten((Integer) a[1], (Integer) a[2]));
 
     /** {@code torch.cat(tensors, dim)}. */
-    public static final FxFunction CAT = FxFunction.atomic("cat", a -> NDArrays.concat(list(a[0]), (Integer) a[1]));
+    public static final FxFunction CAT = FxFunction.atomic("cat", a -> {
+        NDList arrays = list(a[0]);
+        // NDArrays.concat copies a lone array with duplicate(), which DJL's PyTorch engine detaches from
+        // autograd (DenseNet's first layers would get no gradient through it): libtorch's cat copies it.
+        return arrays.size() == 1
+                ? JniUtils.cat(new PtNDArray[] {PtArrays.pt(arrays.head(), "cat")}, (Integer) a[1])
+                : NDArrays.concat(arrays, (Integer) a[1]);
+    });
 
     /** {@code torch.stack(tensors, dim)}. */
     public static final FxFunction STACK = FxFunction.atomic("stack", a -> NDArrays.stack(list(a[0]), (Integer) a[1]));
@@ -60,11 +68,10 @@ public final class F {
                     a -> arr(a, 0).getNDArrayInternal().dropout(arr(a, 0), (Float) a[1], (Boolean) a[2]).singletonOrThrow());
 
     /** {@code F.layer_norm(x, normalized_shape, weight, bias, eps)} over the trailing dimensions. */
-    public static final FxFunction LAYER_NORM = FxFunction.atomic("layer_norm", a -> {
-        NDArray x = arr(a, 0);
-        return x.getNDArrayInternal().layerNorm(x, (Shape) a[1], (NDArray) a[2], (NDArray) a[3], (Float) a[4])
-                .singletonOrThrow();
-    });
+    public static final FxFunction LAYER_NORM = FxFunction.atomic("layer_norm", a ->
+            // libtorch's layer_norm with a double eps (DJL's NDArrayEx.layerNorm takes a float)
+            JniUtils.layerNorm(PtArrays.pt(arr(a, 0), "layer_norm"), (Shape) a[1], PtArrays.pt((NDArray) a[2], "layer_norm"),
+                    PtArrays.pt((NDArray) a[3], "layer_norm"), ((Number) a[4]).doubleValue()));
 
     /** {@code x.permute(dims)}. */
     public static final FxFunction PERMUTE = FxFunction.atomic("permute", a -> arr(a, 0).transpose((int[]) a[1]));
@@ -343,8 +350,23 @@ public final class F {
      * @param eps the value added to the variance
      * @return the normalised array
      */
-    public static NDArray layerNorm(NDArray x, int size, NDArray weight, NDArray bias, float eps) {
+    public static NDArray layerNorm(NDArray x, int size, NDArray weight, NDArray bias, double eps) {
         return LAYER_NORM.apply(x, new Shape(size), weight, bias, eps);
+    }
+
+    /**
+     * {@code F.layer_norm(x, (size,), weight, bias, eps)} with a float eps, taken as its shortest
+     * decimal ({@code 1e-6f} means 1e-6).
+     *
+     * @param x the input, last dimension {@code size}
+     * @param size the normalised size
+     * @param weight the scale, shape (size)
+     * @param bias the shift, shape (size)
+     * @param eps the value added to the variance
+     * @return the normalised array
+     */
+    public static NDArray layerNorm(NDArray x, int size, NDArray weight, NDArray bias, float eps) {
+        return layerNorm(x, size, weight, bias, Floats.asWritten(eps));
     }
 
     /**

@@ -13,7 +13,7 @@ import ai.djl.nn.Parameter;
 public final class FrozenBatchNorm2d extends LeafModule {
 
     private final int numFeatures;
-    private final float eps;
+    private final double eps;
     private final Parameter weight;
     private final Parameter bias;
     private final Parameter runningMean;
@@ -25,16 +25,29 @@ public final class FrozenBatchNorm2d extends LeafModule {
      * @param numFeatures the number of channels
      */
     public FrozenBatchNorm2d(int numFeatures) {
-        this(numFeatures, 1e-5f);
+        this(numFeatures, 1e-5);
     }
 
     /**
-     * Creates {@code FrozenBatchNorm2d(numFeatures, eps)}.
+     * Creates {@code FrozenBatchNorm2d(numFeatures, eps)}, {@code eps} taken as the float's shortest
+     * decimal ({@code 1e-5f} means 1e-5).
      *
      * @param numFeatures the number of channels
      * @param eps added to the variance
      */
     public FrozenBatchNorm2d(int numFeatures, float eps) {
+        this(numFeatures, Floats.asWritten(eps));
+    }
+
+    /**
+     * Creates {@code FrozenBatchNorm2d(numFeatures, eps)}; {@code eps} is a double, as torchvision's,
+     * and is added as a double scalar (a float one would be off by up to 3e-8 relatively in float64
+     * models).
+     *
+     * @param numFeatures the number of channels
+     * @param eps added to the variance
+     */
+    public FrozenBatchNorm2d(int numFeatures, double eps) {
         if (numFeatures <= 0) {
             throw new IllegalArgumentException("FrozenBatchNorm2d needs numFeatures > 0, got " + numFeatures);
         }

@@ -2,8 +2,16 @@ package org.fx4j.nn;
 
 import ai.djl.ndarray.NDArray;
 
-/** {@code torch.nn.Hardsigmoid}: {@code relu6(x + 3) / 6}. */
+/**
+ * {@code torch.nn.Hardsigmoid}: {@code relu6(x + 3) / 6}, with libtorch's gradient: its
+ * {@code hardsigmoid_backward} multiplies by the float constant {@code 1.0f / 6.0f} whatever the
+ * type (0.1666666716..., 3e-8 above 1/6), and so does this, so that float64 gradients match
+ * PyTorch's (the value is {@code relu6(x + 3) / 6} exactly, as in PyTorch).
+ */
 public final class Hardsigmoid extends LeafModule {
+
+    /** libtorch's constant: {@code const scalar_t one_sixth(1.0f / 6.0f)} in hardsigmoid_backward. */
+    private static final double TORCH_ONE_SIXTH = 1.0f / 6.0f;
 
     /** Creates the activation. */
     public Hardsigmoid() {}
@@ -13,7 +21,15 @@ public final class Hardsigmoid extends LeafModule {
     protected NDArray forward(ForwardContext ctx, NDArray x) {
         try (NDArray shifted = x.add(3f);
                 NDArray gate = shifted.clip(0, 6)) {
-            return gate.div(6f);
+            // value: approx + (exact - approx), where exact - approx is exact (Sterbenz), so the sum is
+            // exact = gate / 6 bit for bit; gradient: through approx only, d/dgate = TORCH_ONE_SIXTH.
+            // (Cheap: the gate of a squeeze-excitation block is [N, C, 1, 1].)
+            try (NDArray approx = gate.mul(TORCH_ONE_SIXTH);
+                    NDArray exact = gate.div(6f);
+                    NDArray correction = exact.sub(approx);
+                    NDArray frozen = correction.stopGradient()) {
+                return approx.add(frozen);
+            }
         }
     }
 

@@ -6,12 +6,13 @@ import ai.djl.nn.Parameter;
 
 /**
  * {@code torch.nn.LayerNorm} over the last dimension, with an elementwise {@code weight} (ones) and
- * {@code bias} (zeros) of that size.
+ * {@code bias} (zeros) of that size. {@code eps} is a double, as PyTorch's, and reaches libtorch as
+ * such (the float constructor takes the float's shortest decimal: {@code 1e-6f} means 1e-6).
  */
 public final class LayerNorm extends LeafModule {
 
     private final int size;
-    private final float eps;
+    private final double eps;
     private final Parameter weight;
     private final Parameter bias;
 
@@ -21,7 +22,7 @@ public final class LayerNorm extends LeafModule {
      * @param size the size of the last dimension
      */
     public LayerNorm(int size) {
-        this(size, 1e-5f);
+        this(size, 1e-5);
     }
 
     /**
@@ -31,6 +32,16 @@ public final class LayerNorm extends LeafModule {
      * @param eps the value added to the variance
      */
     public LayerNorm(int size, float eps) {
+        this(size, Floats.asWritten(eps));
+    }
+
+    /**
+     * Creates {@code LayerNorm(size, eps)}.
+     *
+     * @param size the size of the last dimension
+     * @param eps the value added to the variance
+     */
+    public LayerNorm(int size, double eps) {
         if (size <= 0) {
             throw new IllegalArgumentException("LayerNorm needs a positive size, got " + size);
         }

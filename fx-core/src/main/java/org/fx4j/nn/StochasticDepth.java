@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 public final class StochasticDepth extends LeafModule {
 
-    private final float p;
+    private volatile float p;
     private final String mode;
 
     /**
@@ -22,14 +22,11 @@ public final class StochasticDepth extends LeafModule {
      * @param mode {@code "row"} or {@code "batch"}
      */
     public StochasticDepth(float p, String mode) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("drop probability has to be between 0 and 1, but got " + p);
-        }
         if (!"row".equals(mode) && !"batch".equals(mode)) {
             throw new IllegalArgumentException("mode has to be either 'batch' or 'row', but got " + mode);
         }
-        this.p = p;
         this.mode = mode;
+        setProbability(p);
     }
 
     /**
@@ -41,9 +38,23 @@ public final class StochasticDepth extends LeafModule {
         return p;
     }
 
+    /**
+     * Sets the drop probability, as assigning {@code stochastic_depth.p} in PyTorch ({@code 0} makes
+     * training passes deterministic, for example to compare them with another implementation).
+     *
+     * @param p the drop probability in [0, 1]
+     */
+    public void setProbability(float p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("drop probability has to be between 0 and 1, but got " + p);
+        }
+        this.p = p;
+    }
+
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
+        float p = this.p;
         if (!ctx.isTraining() || p == 0f) {
             return x;
         }

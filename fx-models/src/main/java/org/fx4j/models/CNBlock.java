@@ -38,7 +38,7 @@ public final class CNBlock extends Module {
                 Conv2d.builder().setInChannels(dim).setOutChannels(dim).setKernelSize(7).optPadding(3).optGroups(dim)
                         .build(),
                 new Permute(0, 2, 3, 1),
-                new LayerNorm(dim, 1e-6f),
+                new LayerNorm(dim, 1e-6),
                 new Linear(dim, 4 * dim),
                 new GELU(),
                 new Linear(4 * dim, dim),

@@ -19,7 +19,7 @@ import org.fx4j.nn.Sequential;
  */
 public final class ConvNeXt extends Module {
 
-    private static final float EPS = 1e-6f;
+    private static final double EPS = 1e-6;
 
     private final Sequential features;
     private final Module avgpool;

@@ -17,7 +17,7 @@ import org.fx4j.nn.Module;
 public final class LayerNorm2d extends Module {
 
     private final int channels;
-    private final float eps;
+    private final double eps;
     private final Parameter weight;
     private final Parameter bias;
 
@@ -25,9 +25,10 @@ public final class LayerNorm2d extends Module {
      * Creates the layer.
      *
      * @param channels the channel count
-     * @param eps the value added to the variance
+     * @param eps the value added to the variance (a double, as PyTorch's: a float 1e-6f would be
+     *     off by 3e-8 relatively, visible in float64)
      */
-    public LayerNorm2d(int channels, float eps) {
+    public LayerNorm2d(int channels, double eps) {
         this.channels = channels;
         this.eps = eps;
         weight = registerParameter("weight", new Shape(channels), Init.constant(1f));

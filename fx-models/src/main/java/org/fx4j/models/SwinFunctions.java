@@ -105,7 +105,7 @@ final class SwinFunctions {
             x = x.reshape(b, rows, window[0], cols, window[1], c).transpose(0, 1, 3, 2, 4, 5).reshape(b * windows, n, c);
             NDArray qkv = x.getNDArrayInternal().linear(x, qkvWeight, qkvBias).singletonOrThrow();
             qkv = qkv.reshape(b * windows, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
-            NDArray q = qkv.get(0).mul((float) Math.pow(c / heads, -0.5));
+            NDArray q = qkv.get(0).mul(Math.pow(c / heads, -0.5)); // a double, as in Python: (C // heads) ** -0.5
             NDArray k = qkv.get(1);
             NDArray v = qkv.get(2);
             NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).add(relativeBias);
@@ -122,7 +122,8 @@ final class SwinFunctions {
             if (shifted) {
                 x = roll(roll(x, shift[0], 1), shift[1], 2);
             }
-            NDArray out = x.get(":, :" + h + ", :" + w + ", :").duplicate();
+            // x[:, :H, :W, :] (a view; DJL's duplicate() would detach the attention from autograd)
+            NDArray out = x.get(":, :" + h + ", :" + w + ", :");
             NDScope.unregister(out);
             return out;
         }
