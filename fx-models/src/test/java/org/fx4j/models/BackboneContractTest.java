@@ -465,6 +465,7 @@ class BackboneContractTest {
             }
             assertEquals(counts, batchCounts(model), name + ": eval passes leave batch-norm counters alone");
 
+            makeDeterministic(model); // stochastic depth would drop whole blocks, and their gradients
             model.train();
             FeatureExtractor trainFx = FeatureExtraction.createFeatureExtractor(model, nodes);
             assertTrue(model.isTraining() && trainFx.isTraining(),
