@@ -1,8 +1,10 @@
 package org.fx4j.checkpoint;
 
+import ai.djl.ndarray.types.DataType;
+
 /**
  * How to read and load a checkpoint: which entry holds the state dict, which key prefix to strip,
- * and whether loading is strict.
+ * whether loading is strict, and the floating type of parameters that loading initialises.
  */
 public final class CheckpointOptions {
 
@@ -11,11 +13,13 @@ public final class CheckpointOptions {
     private final String key;
     private final String prefix;
     private final boolean strict;
+    private final DataType floatingType;
 
     private CheckpointOptions(Builder b) {
         this.key = b.key;
         this.prefix = b.prefix;
         this.strict = b.strict;
+        this.floatingType = b.floatingType;
     }
 
     /**
@@ -63,11 +67,22 @@ public final class CheckpointOptions {
         return strict;
     }
 
+    /**
+     * Returns the type that floating-point tensors get in parameters that loading initialises (those
+     * of an uninitialised model); initialised parameters keep their type.
+     *
+     * @return the type, float32 by default
+     */
+    public DataType floatingType() {
+        return floatingType;
+    }
+
     /** Builds {@link CheckpointOptions}. */
     public static final class Builder {
         private String key;
         private String prefix;
         private boolean strict = true;
+        private DataType floatingType = DataType.FLOAT32;
 
         private Builder() {}
 
@@ -105,6 +120,23 @@ public final class CheckpointOptions {
          */
         public Builder optStrict(boolean s) {
             strict = s;
+            return this;
+        }
+
+        /**
+         * Sets the type that floating-point tensors get in parameters that loading initialises
+         * (default float32): {@code DataType.FLOAT64} loads an uninitialised model in float64 from a
+         * float64 checkpoint without rounding, and without initialising it first. Parameters already
+         * initialised keep their type.
+         *
+         * @param type a floating-point type
+         * @return this builder
+         */
+        public Builder optFloatingType(DataType type) {
+            if (type == null || !type.isFloating()) {
+                throw new IllegalArgumentException("The floating type must be a floating-point type, got " + type);
+            }
+            floatingType = type;
             return this;
         }
 

@@ -2,6 +2,7 @@ package org.fx4j.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -168,14 +169,14 @@ public final class Checkpoints {
      * @param model the model
      * @param file the checkpoint
      * @param manager owns newly created parameter arrays
-     * @param options nesting key, prefix and strictness
+     * @param options nesting key, prefix, strictness and the floating type of parameters loading initialises
      * @return what was loaded and what did not match
      * @throws IOException if the file cannot be read or (strict) any key does not match
      */
     public static LoadReport load(Module model, Path file, NDManager manager, CheckpointOptions options)
             throws IOException {
         try (StateDict state = read(file, manager, options)) {
-            return load(model, state, manager, options.strict());
+            return StateDictLoader.load(model, state, manager, options.strict(), options.floatingType());
         }
     }
 
@@ -191,7 +192,7 @@ public final class Checkpoints {
      */
     public static LoadReport load(Module model, StateDict state, NDManager manager, boolean strict)
             throws CheckpointException {
-        return StateDictLoader.load(model, state, manager, strict);
+        return StateDictLoader.load(model, state, manager, strict, DataType.FLOAT32);
     }
 
     /**

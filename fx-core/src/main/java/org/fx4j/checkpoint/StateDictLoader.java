@@ -20,7 +20,8 @@ final class StateDictLoader {
 
     private StateDictLoader() {}
 
-    static LoadReport load(Module model, StateDict state, NDManager manager, boolean strict) throws CheckpointException {
+    static LoadReport load(Module model, StateDict state, NDManager manager, boolean strict, DataType floatingType)
+            throws CheckpointException {
         Map<String, Parameter> expected = model.stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -54,7 +55,7 @@ final class StateDictLoader {
                 Parameter p = expected.get(key);
                 NDArray src = state.get(key);
                 DataType target = p.isInitialized() ? p.getArray().getDataType()
-                        : src.getDataType().isFloating() ? DataType.FLOAT32 : src.getDataType();
+                        : src.getDataType().isFloating() ? floatingType : src.getDataType();
                 ready.put(key, src.getDataType() == target ? src : src.toType(target, true));
             }
         } catch (RuntimeException e) {
