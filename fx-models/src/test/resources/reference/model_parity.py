@@ -103,7 +103,7 @@ extractor.recompile()
 torch.manual_seed(1)
 x = torch.randn(2, 3, height, width, dtype=torch.float64)
 np.save(os.path.join(out, "input.npy"), x.numpy())
-meta = {"logits": tv_train[-1]}
+meta = {"logits": tv_train[-1], "all_train": tv_train, "all_eval": tv_eval}
 
 
 def kept(mode, values):

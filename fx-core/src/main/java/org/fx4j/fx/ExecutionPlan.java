@@ -3,6 +3,7 @@ package org.fx4j.fx;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
@@ -284,7 +285,7 @@ final class ExecutionPlan {
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);
-                addOutput(result, outputNames[i], v, kept);
+                addOutput(result, outputNames[i], v, kept, inputs.isEmpty() ? null : inputs.get(0).getManager());
             }
             return result;
         } catch (RuntimeException e) {
@@ -343,11 +344,11 @@ final class ExecutionPlan {
         return result;
     }
 
-    private void addOutput(NDList result, String name, Object value, Set<NDArray> kept) {
+    private void addOutput(NDList result, String name, Object value, Set<NDArray> kept, NDManager owner) {
         if (value instanceof NDList) {
             NDList list = (NDList) value;
             for (int j = 0; j < list.size(); j++) {
-                addOutput(result, name + "." + j, list.get(j), kept);
+                addOutput(result, name + "." + j, list.get(j), kept, owner);
             }
             return;
         }
@@ -360,8 +361,12 @@ final class ExecutionPlan {
         // the same array twice.
         if (kept.contains(array) || containsSame(result, array)) {
             // While gradients are recorded, a copy that stays in autograd's graph (DJL's duplicate()
-            // detaches it, and hasGradient() does not tell intermediates that need one).
-            array = JniUtils.isGradMode() && array.getDataType().isFloating() ? array.add(0) : array.duplicate();
+            // detaches it, and hasGradient() does not tell intermediates that need one); x * 1 is x
+            // bit for bit. The copy belongs to the caller (the inputs' manager), not the model's.
+            array = JniUtils.isGradMode() && array.getDataType().isFloating() ? array.mul(1) : array.duplicate();
+            if (owner != null) {
+                array.attach(owner);
+            }
         }
         array.setName(name);
         result.add(array);

@@ -19,17 +19,22 @@ public final class Hardsigmoid extends LeafModule {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
+        // value: path + (exact - path), where exact - path is exact (Sterbenz: the two are within a
+        // factor of 2, or path is 0), so the sum is exact = relu6(x + 3) / 6 bit for bit; gradient:
+        // through path only, libtorch's float 1/6 strictly inside (-3, 3) and 0 elsewhere, as its
+        // hardsigmoid_backward. (Cheap: the gate of a squeeze-excitation block is [N, C, 1, 1].)
         try (NDArray shifted = x.add(3f);
-                NDArray gate = shifted.clip(0, 6)) {
-            // value: approx + (exact - approx), where exact - approx is exact (Sterbenz), so the sum is
-            // exact = gate / 6 bit for bit; gradient: through approx only, d/dgate = TORCH_ONE_SIXTH.
-            // (Cheap: the gate of a squeeze-excitation block is [N, C, 1, 1].)
-            try (NDArray approx = gate.mul(TORCH_ONE_SIXTH);
-                    NDArray exact = gate.div(6f);
-                    NDArray correction = exact.sub(approx);
-                    NDArray frozen = correction.stopGradient()) {
-                return approx.add(frozen);
-            }
+                NDArray gate = shifted.clip(0, 6);
+                NDArray above = x.gt(-3f);
+                NDArray below = x.lt(3f);
+                NDArray inside = above.logicalAnd(below);
+                NDArray mask = inside.toType(x.getDataType(), false);
+                NDArray masked = shifted.mul(mask);
+                NDArray path = masked.mul(TORCH_ONE_SIXTH);
+                NDArray exact = gate.div(6f);
+                NDArray correction = exact.sub(path);
+                NDArray frozen = correction.stopGradient()) {
+            return path.add(frozen);
         }
     }
 

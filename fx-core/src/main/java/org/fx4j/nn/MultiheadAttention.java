@@ -9,9 +9,10 @@ import ai.djl.nn.Parameter;
  * {@code torch.nn.MultiheadAttention(embed_dim, num_heads, dropout, batch_first=True)} with equal
  * query, key and value sizes: packed {@code in_proj_weight [3E, E]} and {@code in_proj_bias}, and an
  * {@code out_proj} linear layer. Called with {@code (query, key, value)} arrays of shape {@code [N, L,
- * E]} (or one array for self-attention), it returns PyTorch's pair: the attention output and the
- * attention weights averaged over heads (torchvision's ViT, like PyTorch's {@code need_weights=False}
- * callers, reads only the first: a traced graph drops the second).
+ * E]} (or one array for self-attention), it returns PyTorch's pair for {@code need_weights=True}: the
+ * attention output and the attention weights averaged over heads. torchvision's ViT calls it with
+ * {@code need_weights=False}, where the second item is {@code None}; it reads only the first, and a
+ * traced graph drops the second.
  */
 public final class MultiheadAttention extends LeafModule {
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,6 +148,7 @@ class TracerSemanticsTest {
                 NDArray x = m.ones(new Shape(1, 2, 2, 2));
                 NDList out = fx.forward(new NDList(x));
                 for (NDArray o : out) {
+                    assertSame(m, o.getManager(), "a copy of model state belongs to the caller, not the model");
                     assertNotSame(model.leaf.scale.getArray(), o);
                     assertNotSame(model.bias.getArray(), o);
                     assertNotSame(model.constant, o);

@@ -55,7 +55,6 @@ public final class EncoderBlock extends Module {
         NDList attention = ctx.call(selfAttention, new NDList(x, x, x));
         x = attention.get(0);
         attention.get(1).close(); // the attention weights, which torchvision's ViT does not ask for
-        attention.get(1).close();
         x = dropout.call(ctx, x);
         x = F.add(x, input);
         NDArray y = ln2.call(ctx, x);
