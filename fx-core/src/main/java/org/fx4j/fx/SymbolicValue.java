@@ -66,6 +66,14 @@ final class SymbolicValue implements InvocationHandler {
         return out;
     }
 
+    /**
+     * Whether a method of {@code NDArray} or {@code NDArrayEx} updates its receiver and returns it:
+     * DJL's {@code addi} beside {@code add}, and so on.
+     */
+    static boolean isInPlace(String methodName) {
+        return IN_PLACE.contains(methodName);
+    }
+
     /** Returns the handler of a symbolic array, or null for anything else. */
     static SymbolicValue of(Object value) {
         if (value instanceof SymbolicArray && Proxy.isProxyClass(value.getClass())) {

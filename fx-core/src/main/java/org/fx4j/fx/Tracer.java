@@ -47,8 +47,8 @@ public final class Tracer implements ModuleCallHandler, Recorder {
     private final Map<Block, String> modulePaths = new IdentityHashMap<>();
     private final Map<Parameter, String> parameterPaths = new IdentityHashMap<>();
     private final Map<NDArray, Parameter> stateArrays = new IdentityHashMap<>();
-    /** In-place rebinds (array, node before, node count when made), undone by {@link #truncate}. */
-    private final List<Object[]> rebinds = new ArrayList<>();
+    /** In-place rebinds, undone by {@link #truncate}. */
+    private final List<Rebind> rebinds = new ArrayList<>();
     private String currentPath = "";
     private NDManager constants;
     private boolean used;
@@ -207,15 +207,18 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         while (nodes.size() > mark) {
             namer.forget(nodes.remove(nodes.size() - 1));
         }
-        for (int i = rebinds.size() - 1; i >= 0 && (Integer) rebinds.get(i)[2] >= mark; i--) {
-            Object[] r = rebinds.remove(i);
-            ((SymbolicValue) r[0]).rebind((Node) r[1]);
+        for (int i = rebinds.size() - 1; i >= 0 && rebinds.get(i).mark() >= mark; i--) {
+            Rebind r = rebinds.remove(i);
+            r.array().rebind(r.before());
         }
     }
 
+    /** An in-place update of {@code array}, bound to {@code before} until then, made at node count {@code mark}. */
+    private record Rebind(SymbolicValue array, Node before, int mark) {}
+
     /** Notes that an in-place op rebinds {@code array} from {@code before}, so a truncation can undo it. */
     void noteRebind(SymbolicValue array, Node before, int mark) {
-        rebinds.add(new Object[] {array, before, mark});
+        rebinds.add(new Rebind(array, before, mark));
     }
 
     /**
@@ -229,8 +232,13 @@ public final class Tracer implements ModuleCallHandler, Recorder {
             throw new TraceException("A " + block.getClass().getSimpleName() + " called by a re-traced graph is not"
                     + " registered under the traced model; register the graph module as a child");
         }
+        return SymbolicValue.create(this, addModuleNode(block, path, convertAll(args)));
+    }
+
+    /** One {@code call_module} node for a leaf call, with the leaf's output count. */
+    private Node addModuleNode(Block block, String path, List<Object> args) {
         int count = block instanceof LeafModule ? ((LeafModule) block).outputCount() : 1;
-        return SymbolicValue.create(this, addNode(NodeOp.CALL_MODULE, path, path, convertAll(args), block, count));
+        return addNode(NodeOp.CALL_MODULE, path, path, args, block, count);
     }
 
     /** Whether this tracer records {@code block} as a leaf. */
@@ -244,12 +252,8 @@ public final class Tracer implements ModuleCallHandler, Recorder {
      * output of a multi-output leaf, named in the caller's scope as torch.fx names them.
      */
     NDList recordLeaf(Block block, String path, NDList inputs) {
-        List<Object> args = new ArrayList<>(inputs.size());
-        for (NDArray a : inputs) {
-            args.add(toArg(a));
-        }
-        int count = block instanceof LeafModule ? ((LeafModule) block).outputCount() : 1;
-        Node node = addNode(NodeOp.CALL_MODULE, path, path, args, block, count);
+        Node node = addModuleNode(block, path, convertAll(inputs.toArray()));
+        int count = node.outputCount();
         if (count == 1) {
             return new NDList(SymbolicValue.create(this, node));
         }
@@ -338,10 +342,8 @@ public final class Tracer implements ModuleCallHandler, Recorder {
     /** Maps a Java method name to PyTorch's: camelCase to snake_case, DJL's in-place {@code addi} to {@code add_}. */
     static String torchMethodName(Method method) {
         String n = method.getName();
-        for (Method m : method.getDeclaringClass().getMethods()) {
-            if (n.endsWith("i") && m.getName().equals(n.substring(0, n.length() - 1))) {
-                return snake(n.substring(0, n.length() - 1)) + "_";
-            }
+        if (SymbolicValue.isInPlace(n)) {
+            return snake(n.substring(0, n.length() - 1)) + "_";
         }
         return snake(n);
     }

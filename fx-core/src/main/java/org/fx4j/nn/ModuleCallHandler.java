@@ -33,10 +33,7 @@ public interface ModuleCallHandler {
             Device device = inputs.isEmpty() ? null : inputs.head().getDevice();
             for (Parameter p : child.getParameters().values()) {
                 if (device != null && p.isInitialized() && !p.getArray().getDevice().equals(device)) {
-                    throw new IllegalArgumentException(child.getClass().getSimpleName() + "'s parameter '" + p.getName()
-                            + "' is on " + p.getArray().getDevice() + " but the input is on " + device
-                            + ". Move the model once with model.toDevice(" + device + ") (or move the input); fx4j"
-                            + " does not copy weights per call.");
+                    throw onAnotherDevice(child.getClass().getSimpleName() + "'s ", p, device);
                 }
             }
             ps = new ParameterStore(inputs.head().getManager(), false);
@@ -67,12 +64,17 @@ public interface ModuleCallHandler {
         }
         NDArray array = parameter.getArray();
         if (device != null && !array.getDevice().equals(device)) {
-            throw new IllegalArgumentException(
-                    owner + "parameter '" + parameter.getName() + "' is on " + array.getDevice()
-                            + " but the input is on " + device + ". Move the model once with model.toDevice(" + device
-                            + ") (or move the input to " + array.getDevice() + "); fx4j does not copy weights per call.");
+            throw onAnotherDevice(owner, parameter, device);
         }
         return array;
+    }
+
+    /** The error for a parameter that lives on another device than the input that needs it. */
+    private static IllegalArgumentException onAnotherDevice(String owner, Parameter parameter, Device device) {
+        Device where = parameter.getArray().getDevice();
+        return new IllegalArgumentException(owner + "parameter '" + parameter.getName() + "' is on " + where
+                + " but the input is on " + device + ". Move the model once with model.toDevice(" + device
+                + ") (or move the input to " + where + "); fx4j does not copy weights per call.");
     }
 
     /**
