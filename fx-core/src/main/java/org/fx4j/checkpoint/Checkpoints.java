@@ -8,12 +8,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fx4j.io.InputFiles;
 import org.fx4j.nn.Module;
 
 /**
@@ -28,6 +27,8 @@ import org.fx4j.nn.Module;
  * }</pre>
  */
 public final class Checkpoints {
+
+    private static final Map<String, String> METADATA = Map.of("format", "pt", "producer", "fx4j");
 
     private Checkpoints() {}
 
@@ -69,12 +70,15 @@ public final class Checkpoints {
 
     private static FileChannel open(Path file) throws IOException {
         try {
-            if (Files.isDirectory(file)) {
-                throw new CheckpointException("Cannot read checkpoint '" + file + "': it is a directory");
-            }
+            // Refuse directories, devices and FIFOs before opening: opening a FIFO blocks until a writer comes.
+            InputFiles.requireRegularFile(file);
             return FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException("Cannot read checkpoint '" + file + "': no such file", e);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new CheckpointException(m.startsWith("Cannot read") ? m.replaceFirst("Cannot read", "Cannot read checkpoint")
+                    : "Cannot read checkpoint '" + file + "': " + m, e);
         }
     }
 
@@ -132,20 +136,26 @@ public final class Checkpoints {
      * @throws IOException naming the file and what was wrong
      */
     public static StateDict read(Path file, NDManager manager, CheckpointOptions options) throws IOException {
-        String source = "'" + file + "'";
         try (FileChannel ch = open(file)) {
-            Detected detected = detect(ch, file.toString());
-            switch (detected.format) {
-                case TORCH_ZIP:
-                    return TorchCheckpointReader.readZip(detected.zip, source, manager, options);
-                case TORCH_LEGACY:
-                    return TorchCheckpointReader.readLegacy(ch, source, manager, options);
-                case SAFETENSORS:
-                    return SafeTensors.read(ch, source, manager, options);
-                case NPZ:
-                default:
-                    return NpzReader.read(file, source, manager, options);
-            }
+            TensorIndex index = index(ch, file, options);
+            return index.materialize(index.tensors().keySet(), manager);
+        }
+    }
+
+    /** Reads and checks a checkpoint's description of its tensors (names, shapes, types, sizes), not their data. */
+    private static TensorIndex index(FileChannel ch, Path file, CheckpointOptions options) throws IOException {
+        String source = "'" + file + "'";
+        Detected detected = detect(ch, file.toString());
+        switch (detected.format) {
+            case TORCH_ZIP:
+                return TorchCheckpointReader.readZip(detected.zip, source, options);
+            case TORCH_LEGACY:
+                return TorchCheckpointReader.readLegacy(ch, source, options);
+            case SAFETENSORS:
+                return SafeTensors.read(ch, source, options);
+            case NPZ:
+            default:
+                return NpzReader.read(detected.zip, source, options);
         }
     }
 
@@ -175,8 +185,15 @@ public final class Checkpoints {
      */
     public static LoadReport load(Module model, Path file, NDManager manager, CheckpointOptions options)
             throws IOException {
-        try (StateDict state = read(file, manager, options)) {
-            return StateDictLoader.load(model, state, manager, options.strict(), options.floatingType());
+        try (FileChannel ch = open(file)) {
+            TensorIndex index = index(ch, file, options);
+            // Keys and shapes are checked before any tensor is read: a file that does not fit the model costs
+            // no memory, whatever shapes it declares.
+            StateDictLoader.Plan plan = StateDictLoader.plan(model, index.shapes());
+            plan.check(model, options.strict(), index.source());
+            try (StateDict state = index.materialize(new java.util.HashSet<>(plan.matching), manager)) {
+                return StateDictLoader.apply(model, plan, state, manager, options.floatingType());
+            }
         }
     }
 
@@ -211,14 +228,15 @@ public final class Checkpoints {
             }
             tensors.put(e.getKey(), e.getValue().getArray());
         }
-        SafeTensors.write(file, tensors, Map.of("format", "pt", "producer", "fx4j"));
+        SafeTensors.write(file, tensors, METADATA);
     }
 
     /**
-     * Converts any readable checkpoint to safetensors (the state dict only).
+     * Converts any readable checkpoint to safetensors (the state dict only). The output depends only
+     * on the input: the same file always gives the same bytes.
      *
      * @param in the checkpoint
-     * @param out the safetensors file
+     * @param out the safetensors file (written to a temporary file, then moved into place)
      * @param manager a manager for the temporary tensors
      * @param options nesting key and prefix
      * @return the number of tensors written
@@ -226,9 +244,55 @@ public final class Checkpoints {
      */
     public static int convertToSafetensors(Path in, Path out, NDManager manager, CheckpointOptions options)
             throws IOException {
+        return convert(in, out, manager, options).size();
+    }
+
+    /**
+     * Converts any readable checkpoint to safetensors, as {@link #convertToSafetensors}, and says which
+     * tensors were widened on the way (bfloat16 to F32, int16 to I32: DJL has no arrays of those types).
+     *
+     * @param in the checkpoint
+     * @param out the safetensors file
+     * @param manager a manager for the temporary tensors
+     * @param options nesting key and prefix
+     * @return the number of tensors written and the widened ones
+     * @throws IOException if reading or writing fails
+     */
+    public static Conversion convert(Path in, Path out, NDManager manager, CheckpointOptions options)
+            throws IOException {
         try (StateDict state = read(in, manager, options)) {
-            SafeTensors.write(out, state.tensors(), Map.of("format", "pt", "producer", "fx4j"));
-            return state.size();
+            SafeTensors.write(out, state.tensors(), METADATA);
+            return new Conversion(state.size(), state.widened());
+        }
+    }
+
+    /** What {@link #convert} wrote: how many tensors, and which were widened from which stored type. */
+    public static final class Conversion {
+        private final int size;
+        private final Map<String, String> widened;
+
+        Conversion(int size, Map<String, String> widened) {
+            this.size = size;
+            this.widened = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(widened));
+        }
+
+        /**
+         * Returns the number of tensors written.
+         *
+         * @return the count
+         */
+        public int size() {
+            return size;
+        }
+
+        /**
+         * Returns the tensors widened on the way (bfloat16 to F32, int16 to I32), by key, with the type the
+         * input stored them in.
+         *
+         * @return key to stored type name
+         */
+        public Map<String, String> widened() {
+            return widened;
         }
     }
 }

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,9 +37,10 @@ final class RestrictedUnpickler {
             return items[i];
         }
 
+        /** Bounded: a shared or deeply nested tuple renders a few hundred characters. */
         @Override
         public String toString() {
-            return Arrays.toString(items);
+            return BoundedText.of(this);
         }
     }
 
@@ -91,6 +91,17 @@ final class RestrictedUnpickler {
             "torch.ByteStorage",
             "torch.BoolStorage");
 
+    /**
+     * The most objects one pickle may build (values pushed, container items, memo entries). A
+     * ResNet-50 state dict builds about 10 000; the bound keeps a hostile pickle's memory in tens of
+     * MB whatever its size.
+     */
+    static final long MAX_OBJECTS = 1_000_000;
+    /** The most bytes of strings, bytes, long integers and text lines one pickle may hold in all. */
+    static final long MAX_DATA_BYTES = 64L << 20;
+    /** The longest text line (a global's module or name, a text-protocol number). */
+    static final int MAX_LINE = 4096;
+
     private static final Object MARK = new Object();
 
     private final ByteBuffer in;
@@ -99,6 +110,8 @@ final class RestrictedUnpickler {
     private final List<Object> stack = new ArrayList<>();
     private final List<Integer> marks = new ArrayList<>();
     private final Map<Integer, Object> memo = new HashMap<>();
+    private long objects;
+    private long dataBytes;
 
     RestrictedUnpickler(ByteBuffer in, String source, Builder builder) {
         this.in = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -115,6 +128,8 @@ final class RestrictedUnpickler {
         stack.clear();
         marks.clear();
         memo.clear();
+        objects = 0;
+        dataBytes = 0;
         try {
             while (true) {
                 int op = in.get() & 0xff;
@@ -128,8 +143,11 @@ final class RestrictedUnpickler {
             }
         } catch (BufferUnderflowException e) {
             throw new CheckpointException(source + " is truncated: its pickle ends before the STOP opcode", e);
-        } catch (ClassCastException | IndexOutOfBoundsException | NumberFormatException e) {
-            throw new CheckpointException(source + " is corrupt: malformed pickle (" + e.getMessage() + ")", e);
+        } catch (ClassCastException e) {
+            throw corrupt("an opcode met a value of the wrong type at byte " + (in.position() - 1));
+        } catch (IndexOutOfBoundsException | NumberFormatException | ArithmeticException e) {
+            throw corrupt(e.getClass().getSimpleName() + " at byte " + (in.position() - 1) + ": "
+                    + BoundedText.of(String.valueOf(e.getMessage())));
         }
     }
 
@@ -206,7 +224,7 @@ final class RestrictedUnpickler {
                 List<Object> items = popMark();
                 Map<Object, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i + 1 < items.size(); i += 2) {
-                    map.put(items.get(i), items.get(i + 1));
+                    put(map, items.get(i), items.get(i + 1));
                 }
                 push(map);
                 break;
@@ -214,6 +232,7 @@ final class RestrictedUnpickler {
             case 'a': {
                 Object v = pop();
                 ((List<Object>) peek()).add(v);
+                count(1);
                 break;
             }
             case 'e': {
@@ -224,14 +243,14 @@ final class RestrictedUnpickler {
             case 's': {
                 Object v = pop();
                 Object k = pop();
-                ((Map<Object, Object>) peek()).put(k, v);
+                put((Map<Object, Object>) peek(), k, v);
                 break;
             }
             case 'u': {
                 List<Object> items = popMark();
                 Map<Object, Object> map = (Map<Object, Object>) peek();
                 for (int i = 0; i + 1 < items.size(); i += 2) {
-                    map.put(items.get(i), items.get(i + 1));
+                    put(map, items.get(i), items.get(i + 1));
                 }
                 break;
             }
@@ -248,7 +267,7 @@ final class RestrictedUnpickler {
                 push(readLong(in.get() & 0xff));
                 break;
             case 0x8b:
-                push(readLong(in.getInt()));
+                push(readLong(in.getInt() & 0xffffffffL));
                 break;
             case 'I': {
                 String s = readLine();
@@ -277,17 +296,17 @@ final class RestrictedUnpickler {
                 push(Boolean.FALSE);
                 break;
             case 'X':
-                push(readString(in.getInt()));
+                push(readString(in.getInt() & 0xffffffffL));
                 break;
             case 0x8c:
                 push(readString(in.get() & 0xff));
                 break;
             case 0x8d:
-                push(readString(Math.toIntExact(in.getLong())));
+                push(readString(in.getLong()));
                 break;
             case 'T':
             case 'B':
-                push(readBytes(in.getInt()));
+                push(readBytes(in.getInt() & 0xffffffffL));
                 break;
             case 'U':
             case 'C':
@@ -295,19 +314,19 @@ final class RestrictedUnpickler {
                 break;
             case 0x8e:
             case 0x96:
-                push(readBytes(Math.toIntExact(in.getLong())));
+                push(readBytes(in.getLong()));
                 break;
             case 'q':
-                memo.put(in.get() & 0xff, peek());
+                memoPut(in.get() & 0xff);
                 break;
             case 'r':
-                memo.put(in.getInt(), peek());
+                memoPut(in.getInt());
                 break;
             case 'p':
-                memo.put(Integer.parseInt(readLine()), peek());
+                memoPut(Integer.parseInt(readLine()));
                 break;
             case 0x94:
-                memo.put(memo.size(), peek());
+                memoPut(memo.size());
                 break;
             case 'h':
                 push(memoGet(in.get() & 0xff));
@@ -335,7 +354,8 @@ final class RestrictedUnpickler {
                 Tuple args = (Tuple) pop();
                 Object callable = pop();
                 if (!(callable instanceof Global)) {
-                    throw corrupt((op == 'R' ? "REDUCE" : "NEWOBJ") + " on a non-callable " + describe(callable));
+                    throw corrupt((op == 'R' ? "REDUCE" : "NEWOBJ") + " on a non-callable "
+                            + BoundedText.of(callable));
                 }
                 push(builder.reduce((Global) callable, args));
                 break;
@@ -374,7 +394,7 @@ final class RestrictedUnpickler {
         String qualified = module + "." + name;
         if (!ALLOWED.contains(qualified)) {
             throw new CheckpointException(
-                    source + " refers to the Python global '" + qualified + "', which fx4j refuses to load: its"
+                    source + " refers to the Python global " + BoundedText.of(qualified) + ", which fx4j refuses to load: its"
                             + " restricted unpickler builds only tensors, storages and (Ordered)dicts and never runs"
                             + " code. Save only the model's state_dict (torch.save(model.state_dict(), f)) or convert"
                             + " the file to safetensors.");
@@ -389,7 +409,55 @@ final class RestrictedUnpickler {
         return memo.get(key);
     }
 
-    private Object readLong(int n) {
+    /** Counts built objects against {@link #MAX_OBJECTS}. */
+    private void count(long n) throws CheckpointException {
+        objects += n;
+        if (objects > MAX_OBJECTS) {
+            throw new CheckpointException(source + " is refused: its pickle builds more than " + MAX_OBJECTS
+                    + " objects (fx4j's bound; a state dict of a large model builds a few tens of thousands)");
+        }
+    }
+
+    /** Checks a declared length against the bytes left and the data budget, before allocating. */
+    private int claim(long n, String what) throws CheckpointException {
+        if (n < 0 || n > in.remaining()) {
+            throw corrupt(what + " declares " + (n < 0 ? "a negative length " + n : n + " bytes") + " at byte "
+                    + in.position() + ", but " + in.remaining() + " bytes are left");
+        }
+        charge(n);
+        return (int) n;
+    }
+
+    private void charge(long n) throws CheckpointException {
+        dataBytes += n;
+        if (dataBytes > MAX_DATA_BYTES) {
+            throw new CheckpointException(source + " is refused: its pickle holds more than " + MAX_DATA_BYTES
+                    + " bytes of strings and numbers (fx4j's bound; tensors are stored apart from the pickle)");
+        }
+    }
+
+    private void memoPut(int key) throws CheckpointException {
+        count(1);
+        memo.put(key, peek());
+    }
+
+    /** Puts a dict item; like Python, refuses keys that are not hashable (a list, a dict). */
+    private void put(Map<Object, Object> map, Object key, Object value) throws CheckpointException {
+        checkHashable(key, source);
+        count(1);
+        map.put(key, value);
+    }
+
+    /** Refuses, as Python does, a dict key that is a list or a dict (and never hashes one). */
+    static void checkHashable(Object key, String source) throws CheckpointException {
+        if (key instanceof List || key instanceof Map) {
+            throw new CheckpointException(source + " is corrupt: malformed pickle (a dict key is a "
+                    + (key instanceof List ? "list" : "dict") + ", which Python refuses as unhashable)");
+        }
+    }
+
+    private Object readLong(long length) throws CheckpointException {
+        int n = claim(length, "a LONG");
         byte[] b = new byte[n];
         in.get(b);
         if (n == 0) {
@@ -403,30 +471,37 @@ final class RestrictedUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
-    private String readString(int n) {
+    private String readString(long length) throws CheckpointException {
+        int n = claim(length, "a string");
         byte[] b = new byte[n];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private byte[] readBytes(int n) {
+    private byte[] readBytes(long length) throws CheckpointException {
+        int n = claim(length, "a bytes value");
         byte[] b = new byte[n];
         in.get(b);
         return b;
     }
 
-    private String readLine() {
+    private String readLine() throws CheckpointException {
         StringBuilder sb = new StringBuilder();
         while (true) {
             byte b = in.get();
             if (b == '\n') {
+                charge(sb.length());
                 return sb.toString();
+            }
+            if (sb.length() == MAX_LINE) {
+                throw corrupt("a text line longer than " + MAX_LINE + " bytes at byte " + in.position());
             }
             sb.append((char) (b & 0xff));
         }
     }
 
-    private void push(Object o) {
+    private void push(Object o) throws CheckpointException {
+        count(1);
         stack.add(o);
     }
 

@@ -4,22 +4,32 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The safetensors format: an 8-byte little-endian header length, a JSON header ({@code name ->
@@ -41,89 +51,261 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
-    static StateDict read(FileChannel channel, String source, NDManager manager, CheckpointOptions options)
-            throws IOException {
+    /** The largest header the safetensors format accepts (its MAX_HEADER_SIZE). */
+    static final long MAX_HEADER_BYTES = 100_000_000L;
+
+    /** One tensor's entry in the header. */
+    private static final class Info {
+        final String name;
+        final String dtype;
+        final long[] shape;
+        final long begin;
+        final long end;
+
+        Info(String name, String dtype, long[] shape, long begin, long end) {
+            this.name = name;
+            this.dtype = dtype;
+            this.shape = shape;
+            this.begin = begin;
+            this.end = end;
+        }
+    }
+
+    /**
+     * Reads and validates a safetensors header as the format's own reader does: the header length
+     * fits the file and 100 MB, the header is UTF-8 JSON starting with '{' and holding no duplicate
+     * keys, shapes and offsets are non-negative integers, the tensors tile the data section exactly
+     * (sorted by offset: no gap, no overlap, each the size its shape and dtype give, ending where the
+     * file ends) and {@code __metadata__} maps strings to strings.
+     */
+    static TensorIndex read(FileChannel channel, String source, CheckpointOptions options) throws IOException {
         long size = channel.size();
         if (size < 8) {
             throw new CheckpointException(source + " is truncated: shorter than a safetensors header");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        channel.read(lenBuf, 0);
+        readFully(channel, lenBuf, 0, source);
         long headerLength = lenBuf.getLong(0);
-        if (headerLength <= 0 || headerLength > 100_000_000L || 8 + headerLength > size) {
+        if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
             throw new CheckpointException(source + " is truncated or not safetensors: header length " + headerLength
-                    + " does not fit in " + size + " bytes");
+                    + " does not fit in " + size + " bytes" + (headerLength > MAX_HEADER_BYTES
+                            ? " (the format allows at most " + MAX_HEADER_BYTES + ")" : ""));
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
-        channel.read(headerBuf, 8);
-        JsonObject header;
+        readFully(channel, headerBuf, 8, source);
+        headerBuf.flip();
+        String text;
         try {
-            header = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointException(source + " has a corrupt safetensors header: " + e.getMessage(), e);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(headerBuf).toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException(source + " has a corrupt safetensors header: not UTF-8", e);
         }
+        if (!text.startsWith("{")) {
+            throw new CheckpointException(source + " has a corrupt safetensors header: it does not start with '{'");
+        }
+        List<Info> infos = parseHeader(text, source);
         long dataStart = 8 + headerLength;
         long dataSize = size - dataStart;
+        List<Info> byOffset = new ArrayList<>(infos);
+        byOffset.sort(Comparator.<Info>comparingLong(i -> i.begin).thenComparingLong(i -> i.end));
+        long expectedStart = 0;
         Map<String, TensorRef> refs = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                continue;
+        Map<String, Info> byName = new HashMap<>();
+        for (Info info : byOffset) {
+            if (info.begin != expectedStart || info.end < info.begin) {
+                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' spans bytes "
+                        + info.begin + ".." + info.end + " of the data section, but the previous tensor ends at "
+                        + expectedStart + (info.begin > expectedStart ? " (a gap)" : info.end < info.begin ? ""
+                                : " (an overlap)") + "; safetensors tensors tile the data section exactly");
             }
-            refs.put(e.getKey(), parse(e.getKey(), e.getValue(), dataSize, source));
+            DataType type = TYPES.get(info.dtype);
+            long numel = 1;
+            long bytes;
+            try {
+                for (long d : info.shape) {
+                    numel = Math.multiplyExact(numel, d);
+                }
+                bytes = Math.multiplyExact(numel, (long) type.getNumOfBytes());
+            } catch (ArithmeticException e) {
+                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' of shape "
+                        + Arrays.toString(info.shape) + " has a size that overflows int64");
+            }
+            if (info.end - info.begin != bytes) {
+                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' of shape "
+                        + Arrays.toString(info.shape) + " and dtype " + info.dtype + " needs " + bytes
+                        + " bytes, its offsets give " + (info.end - info.begin));
+            }
+            expectedStart = info.end;
+            byName.put(info.name, info);
+        }
+        if (expectedStart != dataSize) {
+            throw new CheckpointException(source + " is truncated or corrupt: its tensors cover " + expectedStart
+                    + " bytes of a " + dataSize + "-byte data section; safetensors tensors tile it exactly");
+        }
+        for (Info info : infos) {
+            long[] stride = new long[info.shape.length];
+            long s = 1;
+            for (int i = info.shape.length - 1; i >= 0; i--) {
+                stride[i] = s;
+                s *= info.shape[i];
+            }
+            DataType type = TYPES.get(info.dtype);
+            TensorRef.StorageRef storage = new TensorRef.StorageRef(info.name, type, info.dtype,
+                    (info.end - info.begin) / type.getNumOfBytes());
+            refs.put(info.name, TensorRef.checked(storage, 0, info.shape, stride, source));
         }
         refs = TorchCheckpointReader.stripPrefix(refs, options.prefix(), source);
         // One mapping of the data section when it fits a buffer (2 GiB), else one mapping per tensor.
-        ByteBuffer data = dataSize > Integer.MAX_VALUE ? null
-                : channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
-        Map<String, ByteBuffer> buffers = new HashMap<>();
-        for (TensorRef r : refs.values()) {
-            long begin = Long.parseLong(r.storage.key);
-            long bytes = r.storage.numel * r.storage.dataType.getNumOfBytes();
-            buffers.put(r.storage.key, data != null ? Tensors.slice(data, begin, bytes)
-                    : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, bytes).order(ByteOrder.LITTLE_ENDIAN));
-        }
-        return TorchCheckpointReader.materialize(refs, buffers, source + " (safetensors)", manager);
+        ByteBuffer[] whole = new ByteBuffer[1];
+        StoredTensor.StorageBytes bytes = storage -> {
+            Info info = byName.get(storage.key);
+            long length = info.end - info.begin;
+            if (dataSize <= Integer.MAX_VALUE) {
+                if (whole[0] == null) {
+                    whole[0] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize)
+                            .order(ByteOrder.LITTLE_ENDIAN);
+                }
+                return Tensors.slice(whole[0], info.begin, length);
+            }
+            if (length > Integer.MAX_VALUE) {
+                throw new CheckpointException(source + ": tensor '" + info.name + "' holds " + length
+                        + " bytes; fx4j reads tensors of up to 2 GiB each");
+            }
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin, length)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        };
+        Map<String, LazyTensor> tensors = new LinkedHashMap<>();
+        refs.forEach((k, r) -> tensors.put(k, new StoredTensor(r, bytes)));
+        return new TensorIndex(tensors, source + " (safetensors)");
     }
 
-    private static TensorRef parse(String name, JsonElement el, long dataSize, String source) throws CheckpointException {
-        try {
-            JsonObject o = el.getAsJsonObject();
-            String dtype = o.get("dtype").getAsString();
-            DataType type = TYPES.get(dtype);
-            if (type == null) {
-                throw new CheckpointException(source + ": tensor '" + name + "' has dtype " + dtype
-                        + ", which fx4j does not read; supported: " + TYPES.keySet());
+    private static void readFully(FileChannel channel, ByteBuffer b, long position, String source) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b, position + b.position()) < 0) {
+                throw new CheckpointException(source + " is truncated");
             }
-            JsonArray shapeJson = o.getAsJsonArray("shape");
-            long[] shape = new long[shapeJson.size()];
-            long numel = 1;
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeJson.get(i).getAsLong();
-                numel *= shape[i];
-            }
-            JsonArray offsets = o.getAsJsonArray("data_offsets");
-            long begin = offsets.get(0).getAsLong();
-            long end = offsets.get(1).getAsLong();
-            if (begin < 0 || end < begin || end > dataSize) {
-                throw new CheckpointException(source + " is truncated or corrupt: tensor '" + name + "' spans bytes "
-                        + begin + ".." + end + " of a " + dataSize + "-byte data section");
-            }
-            if (end - begin != numel * type.getNumOfBytes()) {
-                throw new CheckpointException(source + " is corrupt: tensor '" + name + "' of shape "
-                        + java.util.Arrays.toString(shape) + " and dtype " + dtype + " needs "
-                        + numel * type.getNumOfBytes() + " bytes, its offsets give " + (end - begin));
-            }
-            long[] stride = new long[shape.length];
-            long s = 1;
-            for (int i = shape.length - 1; i >= 0; i--) {
-                stride[i] = s;
-                s *= shape[i];
-            }
-            TensorRef.StorageRef storage = new TensorRef.StorageRef(Long.toString(begin), type, dtype, numel);
-            return new TensorRef(storage, 0, shape, stride);
-        } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException e) {
-            throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + el, e);
         }
+    }
+
+    private static List<Info> parseHeader(String text, String source) throws CheckpointException {
+        List<Info> infos = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        String at = "the header";
+        try (JsonReader r = new JsonReader(new StringReader(text))) {
+            r.setLenient(false);
+            r.beginObject();
+            while (r.hasNext()) {
+                String name = r.nextName();
+                at = "entry " + BoundedText.of(name);
+                if (!names.add(name)) {
+                    throw new CheckpointException(source + " has a corrupt safetensors header: key "
+                            + BoundedText.of(name) + " appears twice");
+                }
+                if (name.equals("__metadata__")) {
+                    r.beginObject();
+                    while (r.hasNext()) {
+                        r.nextName();
+                        if (r.peek() != JsonToken.STRING) {
+                            throw new CheckpointException(source + " has a corrupt safetensors header: a"
+                                    + " __metadata__ value is not a string");
+                        }
+                        r.nextString();
+                    }
+                    r.endObject();
+                    continue;
+                }
+                infos.add(parseInfo(name, r, source));
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new CheckpointException(source + " has a corrupt safetensors header: text after its JSON object");
+            }
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            if (e instanceof CheckpointException) {
+                throw (CheckpointException) e;
+            }
+            throw new CheckpointException(source + " has a corrupt safetensors header (at " + at + "): "
+                    + BoundedText.of(String.valueOf(e.getMessage())), e);
+        }
+        return infos;
+    }
+
+    private static Info parseInfo(String name, JsonReader r, String source) throws IOException {
+        String dtype = null;
+        long[] shape = null;
+        long[] offsets = null;
+        r.beginObject();
+        while (r.hasNext()) {
+            String field = r.nextName();
+            switch (field) {
+                case "dtype":
+                    dtype = r.nextString();
+                    break;
+                case "shape":
+                    shape = naturals(r, name, "shape", source);
+                    break;
+                case "data_offsets":
+                    offsets = naturals(r, name, "data_offsets", source);
+                    break;
+                default:
+                    r.skipValue();
+            }
+        }
+        r.endObject();
+        String what = source + " has a corrupt safetensors entry for '" + name + "': ";
+        if (dtype == null || shape == null || offsets == null) {
+            throw new CheckpointException(what + "it lacks " + (dtype == null ? "dtype" : shape == null ? "shape"
+                    : "data_offsets"));
+        }
+        if (offsets.length != 2) {
+            throw new CheckpointException(what + "data_offsets holds " + offsets.length + " numbers, not 2");
+        }
+        if (shape.length > TensorRef.MAX_RANK) {
+            throw new CheckpointException(what + "its shape has " + shape.length + " dimensions, more than fx4j's"
+                    + " bound of " + TensorRef.MAX_RANK);
+        }
+        if (!TYPES.containsKey(dtype)) {
+            throw new CheckpointException(source + ": tensor '" + name + "' has dtype " + BoundedText.of(dtype)
+                    + ", which fx4j does not read; supported: " + new TreeSet<>(TYPES.keySet()));
+        }
+        return new Info(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    /** An array of non-negative integers, written as such (no sign, fraction or exponent), as Rust's usize. */
+    private static long[] naturals(JsonReader r, String name, String field, String source) throws IOException {
+        List<Long> values = new ArrayList<>();
+        r.beginArray();
+        while (r.hasNext()) {
+            if (r.peek() != JsonToken.NUMBER) {
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                        + " holds a " + r.peek().name().toLowerCase(java.util.Locale.ROOT) + ", not an integer");
+            }
+            String literal = r.nextString();
+            if (!literal.matches("0|[1-9][0-9]*")) {
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                        + " holds " + BoundedText.of(literal) + ", not a non-negative integer");
+            }
+            if (literal.length() > 18 && new java.math.BigInteger(literal).bitLength() > 63) {
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                        + " holds " + BoundedText.of(literal) + ", beyond int64");
+            }
+            values.add(Long.parseLong(literal));
+            if (values.size() > TensorRef.MAX_RANK) {
+                break;
+            }
+        }
+        if (values.size() <= TensorRef.MAX_RANK) {
+            r.endArray();
+        } else {
+            throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                    + " holds more than " + TensorRef.MAX_RANK + " numbers");
+        }
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     /**
@@ -137,8 +319,9 @@ public final class SafeTensors {
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
         JsonObject header = new JsonObject();
         if (metadata != null && !metadata.isEmpty()) {
+            // Sorted, so that the same tensors and metadata always give the same bytes.
             JsonObject meta = new JsonObject();
-            metadata.forEach(meta::addProperty);
+            new TreeMap<>(metadata).forEach(meta::addProperty);
             header.add("__metadata__", meta);
         }
         long offset = 0;

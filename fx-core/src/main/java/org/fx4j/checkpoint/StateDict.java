@@ -16,11 +16,23 @@ public final class StateDict implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> tensors;
     private final String source;
+    private final Map<String, String> widened;
 
-    StateDict(NDManager manager, Map<String, NDArray> tensors, String source) {
+    StateDict(NDManager manager, Map<String, NDArray> tensors, String source, Map<String, String> widened) {
         this.manager = manager;
         this.tensors = tensors;
         this.source = source;
+        this.widened = widened;
+    }
+
+    /**
+     * Returns the tensors whose type reading widened, exactly, because DJL has no array of their
+     * stored type: bfloat16 to float32, int16 to int32.
+     *
+     * @return key to the stored type as the file names it (e.g. {@code BFloat16Storage}, {@code BF16}), in file order
+     */
+    public Map<String, String> widened() {
+        return Collections.unmodifiableMap(widened);
     }
 
     /**

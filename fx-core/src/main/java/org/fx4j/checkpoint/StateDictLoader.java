@@ -3,6 +3,7 @@ package org.fx4j.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import java.util.ArrayList;
@@ -20,38 +21,67 @@ final class StateDictLoader {
 
     private StateDictLoader() {}
 
+    /** How a checkpoint's keys and shapes meet a model's: decided before any tensor is read. */
+    static final class Plan {
+        final List<String> missing = new ArrayList<>();
+        final List<String> unexpected = new ArrayList<>();
+        final List<LoadReport.Mismatch> mismatches = new ArrayList<>();
+        final List<String> matching = new ArrayList<>();
+
+        boolean clean() {
+            return missing.isEmpty() && unexpected.isEmpty() && mismatches.isEmpty();
+        }
+
+        /** Strict: fails, listing every mismatch, unless the keys and shapes match exactly. */
+        void check(Module model, boolean strict, String source) throws CheckpointException {
+            if (strict && !clean()) {
+                LoadReport report = new LoadReport(missing, unexpected, mismatches, 0);
+                throw new CheckpointException(report.message(model.getClass().getSimpleName()) + "\n(from " + source
+                        + "; nothing was loaded. Use CheckpointOptions.builder().optPrefix(\"module.\") or optKey(...)"
+                        + " if the keys are nested or prefixed, or optStrict(false) to load the matching keys)");
+            }
+        }
+    }
+
+    /** Compares a checkpoint's keys and shapes with a model's state dict. */
+    static Plan plan(Module model, Map<String, Shape> shapes) {
+        Map<String, Parameter> expected = model.stateDict();
+        Plan plan = new Plan();
+        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
+            Shape found = shapes.get(e.getKey());
+            if (found == null) {
+                plan.missing.add(e.getKey());
+            } else if (!found.equals(e.getValue().getShape())) {
+                plan.mismatches.add(new LoadReport.Mismatch(e.getKey(), e.getValue().getShape(), found));
+            } else {
+                plan.matching.add(e.getKey());
+            }
+        }
+        for (String k : shapes.keySet()) {
+            if (!expected.containsKey(k)) {
+                plan.unexpected.add(k);
+            }
+        }
+        return plan;
+    }
+
     static LoadReport load(Module model, StateDict state, NDManager manager, boolean strict, DataType floatingType)
             throws CheckpointException {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        state.tensors().forEach((k, a) -> shapes.put(k, a.getShape()));
+        Plan plan = plan(model, shapes);
+        plan.check(model, strict, state.source());
+        return apply(model, plan, state, manager, floatingType);
+    }
+
+    /** Converts the matching tensors to the model's types, then (only if all convert) assigns them. */
+    static LoadReport apply(Module model, Plan plan, StateDict state, NDManager manager, DataType floatingType)
+            throws CheckpointException {
         Map<String, Parameter> expected = model.stateDict();
-        List<String> missing = new ArrayList<>();
-        List<String> unexpected = new ArrayList<>();
-        List<LoadReport.Mismatch> mismatches = new ArrayList<>();
-        List<String> matching = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
-            NDArray found = state.get(e.getKey());
-            if (found == null) {
-                missing.add(e.getKey());
-            } else if (!found.getShape().equals(e.getValue().getShape())) {
-                mismatches.add(new LoadReport.Mismatch(e.getKey(), e.getValue().getShape(), found.getShape()));
-            } else {
-                matching.add(e.getKey());
-            }
-        }
-        for (String k : state.keys()) {
-            if (!expected.containsKey(k)) {
-                unexpected.add(k);
-            }
-        }
         String name = model.getClass().getSimpleName();
-        if (strict && !(missing.isEmpty() && unexpected.isEmpty() && mismatches.isEmpty())) {
-            LoadReport report = new LoadReport(missing, unexpected, mismatches, 0);
-            throw new CheckpointException(report.message(name) + "\n(from " + state.source()
-                    + "; nothing was loaded. Use CheckpointOptions.builder().optPrefix(\"module.\") or optKey(...)"
-                    + " if the keys are nested or prefixed, or optStrict(false) to load the matching keys)");
-        }
         Map<String, NDArray> ready = new LinkedHashMap<>();
         try {
-            for (String key : matching) {
+            for (String key : plan.matching) {
                 Parameter p = expected.get(key);
                 NDArray src = state.get(key);
                 DataType target = p.isInitialized() ? p.getArray().getDataType()
@@ -79,7 +109,7 @@ final class StateDictLoader {
             }
             adopt(p, value, owner);
         }
-        return new LoadReport(missing, unexpected, mismatches, ready.size());
+        return new LoadReport(plan.missing, plan.unexpected, plan.mismatches, ready.size());
     }
 
     /** Makes {@code value} the parameter's array (closing the previous one). */

@@ -1,7 +1,5 @@
 package org.fx4j.checkpoint;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -25,8 +23,7 @@ final class TorchCheckpointReader {
 
     private TorchCheckpointReader() {}
 
-    static StateDict readZip(ZipDirectory dir, String source, NDManager manager, CheckpointOptions options)
-            throws IOException {
+    static TensorIndex readZip(ZipDirectory dir, String source, CheckpointOptions options) throws IOException {
         ZipDirectory.Entry pkl = null;
         for (ZipDirectory.Entry e : dir.entries().values()) {
             if (e.name.equals("data.pkl") || e.name.endsWith("/data.pkl")) {
@@ -41,28 +38,37 @@ final class TorchCheckpointReader {
         TorchPickleBuilder builder = new TorchPickleBuilder(source);
         Object root = new RestrictedUnpickler(dir.map(pkl), source, builder).load();
         Map<String, TensorRef> refs = select(root, source, options);
-        Map<String, ByteBuffer> buffers = new HashMap<>();
+        Map<String, ZipDirectory.Entry> records = new HashMap<>();
         for (TensorRef ref : refs.values()) {
             StorageRef s = ref.storage;
-            if (!buffers.containsKey(s.key)) {
+            if (!records.containsKey(s.key)) {
                 ZipDirectory.Entry e = dir.entries().get(prefix + "data/" + s.key);
                 if (e == null) {
-                    throw new CheckpointException(source + " is truncated or corrupt: storage record 'data/" + s.key
-                            + "' is missing");
+                    throw new CheckpointException(source + " is truncated or corrupt: storage record 'data/"
+                            + BoundedText.of(s.key) + "' is missing");
                 }
-                if (e.size < s.numel * s.dataType.getNumOfBytes()) {
-                    throw new CheckpointException(source + " is truncated or corrupt: storage 'data/" + s.key + "' holds "
-                            + e.size + " bytes, " + s.numel + " x " + s.typeName + " need "
-                            + s.numel * s.dataType.getNumOfBytes());
+                long needed = s.numel * s.dataType.getNumOfBytes(); // cannot overflow: checked on unpickling
+                if (e.size < needed) {
+                    throw new CheckpointException(source + " is truncated or corrupt: storage 'data/" + s.key
+                            + "' holds " + e.size + " bytes, " + s.numel + " x " + s.typeName + " need " + needed);
                 }
-                buffers.put(s.key, dir.map(e));
+                dir.checkReadable(e);
+                records.put(s.key, e);
             }
         }
-        return materialize(refs, buffers, source + " (torch.save zip format)", manager);
+        Map<String, ByteBuffer> mapped = new HashMap<>();
+        StoredTensor.StorageBytes bytes = storage -> {
+            ByteBuffer b = mapped.get(storage.key);
+            if (b == null) {
+                b = dir.map(records.get(storage.key));
+                mapped.put(storage.key, b);
+            }
+            return b;
+        };
+        return index(refs, bytes, source + " (torch.save zip format)");
     }
 
-    static StateDict readLegacy(FileChannel channel, String source, NDManager manager, CheckpointOptions options)
-            throws IOException {
+    static TensorIndex readLegacy(FileChannel channel, String source, CheckpointOptions options) throws IOException {
         if (channel.size() > Integer.MAX_VALUE) {
             throw new CheckpointException(source + " is a legacy-format checkpoint over 2 GiB, which fx4j does not"
                     + " read; re-save it with torch.save's default (zip) format");
@@ -78,7 +84,8 @@ final class TorchCheckpointReader {
         RestrictedUnpickler protocol = new RestrictedUnpickler(file.position(p), source, plain);
         Object version = protocol.load();
         if (!Long.valueOf(LEGACY_PROTOCOL).equals(version)) {
-            throw new CheckpointException(source + " uses legacy protocol version " + version + ", fx4j reads 1001");
+            throw new CheckpointException(source + " uses legacy protocol version " + BoundedText.of(version)
+                    + ", fx4j reads 1001");
         }
         p = protocol.position();
         RestrictedUnpickler info = new RestrictedUnpickler(file.position(p), source, plain);
@@ -99,31 +106,46 @@ final class TorchCheckpointReader {
         }
         Map<String, ByteBuffer> buffers = new HashMap<>();
         for (Object k : (List<?>) keys) {
-            String key = String.valueOf(k);
+            String key = RestrictedUnpickler.cast(k, String.class, "a storage key", source);
             StorageRef s = builder.storages().get(key);
             if (s == null) {
-                throw new CheckpointException(source + " is corrupt: storage '" + key + "' is listed but never used");
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key)
+                        + "' is listed but never used");
+            }
+            if (buffers.containsKey(key)) {
+                throw new CheckpointException(source + " is corrupt: storage '" + key + "' is listed twice");
             }
             if (p + 8 > file.capacity()) {
                 throw new CheckpointException(source + " is truncated: storage '" + key + "' is missing");
             }
             long numel = file.getLong(p);
-            long bytes = numel * s.dataType.getNumOfBytes();
             p += 8;
-            if (numel < 0 || p + bytes > file.capacity()) {
+            if (numel != s.numel) {
+                throw new CheckpointException(source + " is corrupt: storage '" + key + "' holds " + numel
+                        + " elements, its tensors were pickled with " + s.numel);
+            }
+            long bytes = numel * s.dataType.getNumOfBytes(); // cannot overflow: s.numel was checked
+            if (bytes > file.capacity() - p) {
                 throw new CheckpointException(source + " is truncated: storage '" + key + "' needs " + bytes
                         + " bytes, " + (file.capacity() - p) + " are left");
             }
             buffers.put(key, Tensors.slice(file, p, bytes));
-            p += bytes;
+            p += (int) bytes;
         }
         Map<String, TensorRef> refs = select(root, source, options);
         for (TensorRef r : refs.values()) {
             if (!buffers.containsKey(r.storage.key)) {
-                throw new CheckpointException(source + " is corrupt: storage '" + r.storage.key + "' has no data");
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(r.storage.key)
+                        + "' has no data");
             }
         }
-        return materialize(refs, buffers, source + " (torch.save legacy format)", manager);
+        return index(refs, storage -> buffers.get(storage.key), source + " (torch.save legacy format)");
+    }
+
+    private static TensorIndex index(Map<String, TensorRef> refs, StoredTensor.StorageBytes bytes, String source) {
+        Map<String, LazyTensor> tensors = new LinkedHashMap<>();
+        refs.forEach((k, r) -> tensors.put(k, new StoredTensor(r, bytes)));
+        return new TensorIndex(tensors, source);
     }
 
     /** Finds the state dict in the unpickled object, applying the nesting key and the prefix. */
@@ -139,7 +161,7 @@ final class TorchCheckpointReader {
             Object nested = map.get(options.key());
             if (!(nested instanceof Map)) {
                 throw new CheckpointException(source + " has no state dict under key '" + options.key()
-                        + "'; its top-level keys are " + map.keySet());
+                        + "'; its top-level keys are " + BoundedText.keys(map.keySet()));
             }
             map = (Map<Object, Object>) nested;
         } else if (!allTensors(map)) {
@@ -152,7 +174,7 @@ final class TorchCheckpointReader {
                 }
             }
             if (found == null) {
-                throw new CheckpointException(source + " holds a dict with keys " + map.keySet()
+                throw new CheckpointException(source + " holds a dict with keys " + BoundedText.keys(map.keySet())
                         + " but no state dict of tensors at its top level or under " + NESTED_KEYS
                         + "; pass the key that holds it (CheckpointOptions.builder().optKey(...), fx --key)");
             }
@@ -160,11 +182,15 @@ final class TorchCheckpointReader {
         }
         Map<String, TensorRef> out = new LinkedHashMap<>();
         for (Map.Entry<Object, Object> e : map.entrySet()) {
+            if (!(e.getKey() instanceof String)) {
+                throw new CheckpointException(source + ": state-dict key " + BoundedText.of(e.getKey())
+                        + " is not a string");
+            }
             if (!(e.getValue() instanceof TensorRef)) {
-                throw new CheckpointException(source + ": state-dict entry '" + e.getKey() + "' is a "
+                throw new CheckpointException(source + ": state-dict entry " + BoundedText.of(e.getKey()) + " is a "
                         + RestrictedUnpickler.describe(e.getValue()) + ", not a tensor");
             }
-            out.put(String.valueOf(e.getKey()), (TensorRef) e.getValue());
+            out.put((String) e.getKey(), (TensorRef) e.getValue());
         }
         return stripPrefix(out, options.prefix(), source);
     }
@@ -177,8 +203,8 @@ final class TorchCheckpointReader {
         for (Map.Entry<String, V> e : in.entrySet()) {
             String k = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : e.getKey();
             if (out.put(k, e.getValue()) != null) {
-                throw new CheckpointException(source + ": stripping prefix '" + prefix + "' makes key '" + k
-                        + "' appear twice");
+                throw new CheckpointException(source + ": stripping prefix '" + prefix + "' makes key "
+                        + BoundedText.of(k) + " appear twice");
             }
         }
         return out;
@@ -194,30 +220,6 @@ final class TorchCheckpointReader {
             }
         }
         return true;
-    }
-
-    static StateDict materialize(Map<String, TensorRef> refs, Map<String, ByteBuffer> buffers, String source,
-            NDManager manager) throws CheckpointException {
-        long bytes = 0;
-        for (TensorRef r : refs.values()) {
-            bytes += r.numel() * r.storage.dataType.getNumOfBytes();
-        }
-        Tensors.ensureMemory(bytes, source);
-        NDManager owner = manager.newSubManager();
-        Map<String, NDArray> tensors = StateDict.newMap();
-        try {
-            for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
-                TensorRef r = e.getValue();
-                NDArray a = Tensors.create(owner, buffers.get(r.storage.key), r.storage.dataType, r,
-                        source + ": tensor '" + e.getKey() + "'");
-                a.setName(e.getKey());
-                tensors.put(e.getKey(), a);
-            }
-        } catch (CheckpointException | RuntimeException e) {
-            owner.close();
-            throw e;
-        }
-        return new StateDict(owner, tensors, source);
     }
 
     /** Builds plain data only: the header pickles of the legacy format hold no tensors. */

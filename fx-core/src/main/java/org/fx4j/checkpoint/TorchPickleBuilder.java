@@ -43,6 +43,11 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
                 if (args.size() == 1 && args.get(0) instanceof List) {
                     for (Object pair : (List<Object>) args.get(0)) {
                         Tuple t = RestrictedUnpickler.cast(pair, Tuple.class, "an OrderedDict item", source);
+                        if (t.size() != 2) {
+                            throw new CheckpointException(source + " is corrupt: an OrderedDict item has "
+                                    + t.size() + " values, not 2");
+                        }
+                        RestrictedUnpickler.checkHashable(t.get(0), source);
                         map.put(t.get(0), t.get(1));
                     }
                 }
@@ -52,15 +57,30 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
             case "torch._utils._rebuild_tensor":
                 return tensor(args);
             case "torch._utils._rebuild_parameter":
+                arity(args, 1, callable);
                 return RestrictedUnpickler.cast(args.get(0), TensorRef.class, "a parameter's data", source);
             case "torch._tensor._rebuild_from_type_v2": {
+                // _rebuild_from_type_v2(func, new_type, args, state) calls func(*args): one level, never nested,
+                // so that a chain of 100k of them cannot recurse.
+                arity(args, 3, callable);
                 Global func = RestrictedUnpickler.cast(args.get(0), Global.class, "a rebuild function", source);
+                if (func.qualifiedName().equals(callable.qualifiedName())) {
+                    throw new CheckpointException(source + " is refused: it nests " + callable.qualifiedName()
+                            + " calls, which torch.save never writes");
+                }
                 Tuple inner = RestrictedUnpickler.cast(args.get(2), Tuple.class, "rebuild arguments", source);
                 return reduce(func, inner);
             }
             default:
                 throw new CheckpointException(
                         source + " calls '" + callable.qualifiedName() + "', which fx4j does not build while loading");
+        }
+    }
+
+    private void arity(Tuple args, int least, Global callable) throws CheckpointException {
+        if (args.size() < least) {
+            throw new CheckpointException(source + " is corrupt: " + callable.qualifiedName() + " is called with "
+                    + args.size() + " arguments, it takes at least " + least);
         }
     }
 
@@ -72,14 +92,15 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
         long offset = RestrictedUnpickler.cast(args.get(1), Long.class, "a storage offset", source);
         long[] size = longs(args.get(2), "a tensor size");
         long[] stride = longs(args.get(3), "a tensor stride");
-        if (size.length != stride.length) {
-            throw new CheckpointException(source + " is corrupt: tensor size and stride differ in rank");
-        }
-        return new TensorRef(storage, offset, size, stride);
+        return TensorRef.checked(storage, offset, size, stride, source);
     }
 
     private long[] longs(Object o, String what) throws CheckpointException {
         Tuple t = RestrictedUnpickler.cast(o, Tuple.class, what, source);
+        if (t.size() > TensorRef.MAX_RANK) {
+            throw new CheckpointException(source + " is corrupt: " + what + " has " + t.size() + " dimensions, more"
+                    + " than fx4j's bound of " + TensorRef.MAX_RANK);
+        }
         long[] out = new long[t.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = RestrictedUnpickler.cast(t.get(i), Long.class, what, source);
@@ -91,7 +112,7 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
     public Object persistentLoad(Object pid) throws CheckpointException {
         Tuple t = RestrictedUnpickler.cast(pid, Tuple.class, "a persistent id", source);
         if (t.size() < 5 || !"storage".equals(t.get(0))) {
-            throw new CheckpointException(source + " is corrupt: unexpected persistent id " + t);
+            throw new CheckpointException(source + " is corrupt: unexpected persistent id " + BoundedText.of(t));
         }
         Global type = RestrictedUnpickler.cast(t.get(1), Global.class, "a storage type", source);
         DataType dataType = STORAGE_TYPES.get(type.name);
@@ -103,10 +124,19 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
             throw new CheckpointException(source + " holds storage views (a format of torch < 0.4); re-save it with"
                     + " a recent torch.save");
         }
-        String key = String.valueOf(t.get(2));
+        String key = RestrictedUnpickler.cast(t.get(2), String.class, "a storage key", source);
         long numel = RestrictedUnpickler.cast(t.get(4), Long.class, "a storage size", source);
+        if (numel < 0 || numel > Long.MAX_VALUE / dataType.getNumOfBytes()) {
+            throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key) + "' declares "
+                    + numel + " elements (" + (numel < 0 ? "negative" : "its byte count overflows int64") + ")");
+        }
         StorageRef existing = storages.get(key);
         if (existing != null) {
+            if (existing.dataType != dataType || existing.numel != numel) {
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key)
+                        + "' is declared twice, as " + existing.numel + " x " + existing.typeName + " and " + numel
+                        + " x " + type.name);
+            }
             return existing;
         }
         StorageRef ref = new StorageRef(key, dataType, type.name, numel);

@@ -22,13 +22,15 @@ final class ZipDirectory {
         final long compressedSize;
         final long size;
         final long dataOffset;
+        final int crc;
 
-        Entry(String name, int method, long compressedSize, long size, long dataOffset) {
+        Entry(String name, int method, long compressedSize, long size, long dataOffset, int crc) {
             this.name = name;
             this.method = method;
             this.compressedSize = compressedSize;
             this.size = size;
             this.dataOffset = dataOffset;
+            this.crc = crc;
         }
     }
 
@@ -46,27 +48,46 @@ final class ZipDirectory {
         return entries;
     }
 
-    /** Maps a stored entry's bytes (read-only, little-endian). */
-    ByteBuffer map(Entry e) throws IOException {
+    /**
+     * Checks that a stored entry can be mapped: not compressed, inside the file, at most 2 GiB.
+     *
+     * @throws CheckpointException naming the entry if not
+     */
+    void checkReadable(Entry e) throws IOException {
         if (e.method != 0) {
             throw new CheckpointException(source + ": entry '" + e.name + "' is compressed (method " + e.method
                     + "); torch.save writes stored entries, so the file was re-zipped. Unzip and re-zip with -0.");
         }
-        if (e.dataOffset + e.size > channel.size()) {
-            throw new CheckpointException(source + " is truncated: entry '" + e.name + "' needs " + e.size
+        checkInside(e, e.size);
+        if (e.size > Integer.MAX_VALUE) {
+            throw new CheckpointException(source + ": entry '" + e.name + "' holds " + e.size + " bytes; fx4j maps"
+                    + " entries (one tensor storage each) of up to 2 GiB");
+        }
+    }
+
+    /** Checks that {@code length} bytes of an entry's data lie inside the file. */
+    void checkInside(Entry e, long length) throws IOException {
+        if (length < 0 || e.dataOffset > channel.size() || length > channel.size() - e.dataOffset) {
+            throw new CheckpointException(source + " is truncated: entry '" + e.name + "' needs " + length
                     + " bytes at offset " + e.dataOffset + " but the file has " + channel.size());
         }
-        if (e.size > Integer.MAX_VALUE) {
-            throw new CheckpointException(source + ": entry '" + e.name + "' is larger than 2 GiB, which one tensor"
-                    + " storage of fx4j cannot hold");
-        }
+    }
+
+    /** Maps a stored entry's bytes (read-only, little-endian). */
+    ByteBuffer map(Entry e) throws IOException {
+        checkReadable(e);
         MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, e.dataOffset, e.size);
         b.order(ByteOrder.LITTLE_ENDIAN);
         return b;
     }
 
+    /** The file's channel (for compressed entries, which are read through an inflater). */
+    FileChannel channel() {
+        return channel;
+    }
+
     private ByteBuffer read(long position, int length) throws IOException {
-        if (position < 0 || position + length > channel.size()) {
+        if (position < 0 || length < 0 || position > channel.size() - length) {
             throw new CheckpointException(source + " is truncated or not a zip file (directory points past its end)");
         }
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
@@ -77,6 +98,10 @@ final class ZipDirectory {
         }
         b.flip();
         return b;
+    }
+
+    private CheckpointException corrupt(String what) {
+        return new CheckpointException(source + " is corrupt: " + what);
     }
 
     private void read() throws IOException {
@@ -100,32 +125,41 @@ final class ZipDirectory {
             long locator = size - tail + eocd - 20;
             ByteBuffer loc = read(locator, 20);
             if (loc.getInt(0) != 0x07064b50) {
-                throw new CheckpointException(source + " is corrupt: Zip64 locator missing");
+                throw corrupt("Zip64 locator missing");
             }
             ByteBuffer z = read(loc.getLong(8), 56);
             if (z.getInt(0) != 0x06064b50) {
-                throw new CheckpointException(source + " is corrupt: Zip64 end record missing");
+                throw corrupt("Zip64 end record missing");
             }
             count = z.getLong(32);
             cdSize = z.getLong(40);
             cdOffset = z.getLong(48);
         }
-        if (cdSize > Integer.MAX_VALUE) {
-            throw new CheckpointException(source + " has an implausibly large zip directory");
+        if (cdSize < 0 || cdSize > Math.min(Integer.MAX_VALUE, size)) {
+            throw corrupt("its zip directory declares " + cdSize + " bytes in a file of " + size);
+        }
+        if (count < 0 || count > cdSize / 46) {
+            throw corrupt("its zip directory declares " + count + " entries, " + cdSize + " bytes hold at most "
+                    + cdSize / 46);
         }
         ByteBuffer cd = read(cdOffset, (int) cdSize);
+        int limit = cd.limit();
         int p = 0;
         for (long i = 0; i < count; i++) {
-            if (cd.getInt(p) != 0x02014b50) {
-                throw new CheckpointException(source + " is corrupt: bad zip directory entry " + i);
+            if (p > limit - 46 || cd.getInt(p) != 0x02014b50) {
+                throw corrupt("bad zip directory entry " + i + " of " + count);
             }
             int method = cd.getShort(p + 10) & 0xffff;
+            int crc = cd.getInt(p + 16);
             long csize = cd.getInt(p + 20) & 0xffffffffL;
             long usize = cd.getInt(p + 24) & 0xffffffffL;
             int nameLen = cd.getShort(p + 28) & 0xffff;
             int extraLen = cd.getShort(p + 30) & 0xffff;
             int commentLen = cd.getShort(p + 32) & 0xffff;
             long local = cd.getInt(p + 42) & 0xffffffffL;
+            if ((long) p + 46 + nameLen + extraLen + commentLen > limit) {
+                throw corrupt("zip directory entry " + i + " declares names and fields past the directory's end");
+            }
             byte[] nameBytes = new byte[nameLen];
             cd.get(p + 46, nameBytes);
             String name = new String(nameBytes, StandardCharsets.UTF_8);
@@ -134,28 +168,42 @@ final class ZipDirectory {
             while (x + 4 <= xEnd) {
                 int id = cd.getShort(x) & 0xffff;
                 int len = cd.getShort(x + 2) & 0xffff;
+                if (x + 4 + len > xEnd) {
+                    throw corrupt("an extra field of zip entry '" + BoundedText.of(name) + "' runs past its end");
+                }
                 if (id == 0x0001) {
                     int q = x + 4;
-                    if (usize == 0xffffffffL) {
+                    int qEnd = x + 4 + len;
+                    if (usize == 0xffffffffL && q + 8 <= qEnd) {
                         usize = cd.getLong(q);
                         q += 8;
                     }
-                    if (csize == 0xffffffffL) {
+                    if (csize == 0xffffffffL && q + 8 <= qEnd) {
                         csize = cd.getLong(q);
                         q += 8;
                     }
-                    if (local == 0xffffffffL) {
+                    if (local == 0xffffffffL && q + 8 <= qEnd) {
                         local = cd.getLong(q);
                     }
                 }
                 x += 4 + len;
             }
+            if (usize < 0 || csize < 0 || local < 0 || csize > size) {
+                throw corrupt("zip entry '" + BoundedText.of(name) + "' declares sizes " + csize + "/" + usize
+                        + " at offset " + local + " in a file of " + size);
+            }
+            if (method == 0 && csize != usize) {
+                throw corrupt("stored zip entry '" + BoundedText.of(name) + "' declares " + csize
+                        + " bytes stored but " + usize + " uncompressed");
+            }
             ByteBuffer lh = read(local, 30);
             if (lh.getInt(0) != 0x04034b50) {
-                throw new CheckpointException(source + " is corrupt: bad local header of zip entry '" + name + "'");
+                throw corrupt("bad local header of zip entry '" + BoundedText.of(name) + "'");
             }
             long dataOffset = local + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
-            entries.put(name, new Entry(name, method, csize, usize, dataOffset));
+            if (entries.put(name, new Entry(name, method, csize, usize, dataOffset, crc)) != null) {
+                throw corrupt("zip entry '" + BoundedText.of(name) + "' appears twice");
+            }
             p = xEnd + commentLen;
         }
     }

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +34,8 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** NumPy's own bound on a header (numpy.lib.format's _MAX_HEADER_SIZE, with margin). */
+    private static final long MAX_HEADER = 1L << 20;
 
     private Npy() {}
 
@@ -60,12 +61,12 @@ public final class Npy {
      * @throws IOException naming the file and the problem if it cannot be read
      */
     public static NDArray read(Path file, NDManager manager, boolean keepFloat64) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IOException("Cannot read '" + file + "': no such file", e);
+        InputFiles.requireRegularFile(file);
+        if (Files.size(file) > Integer.MAX_VALUE - 16) {
+            throw new IOException("Cannot read '" + file + "': it holds " + Files.size(file) + " bytes; fx4j reads"
+                    + " .npy files of up to 2 GiB");
         }
+        byte[] bytes = Files.readAllBytes(file);
         return read(bytes, file.toString(), manager, keepFloat64);
     }
 
@@ -93,48 +94,165 @@ public final class Npy {
      * @throws IOException naming the file and the problem if it cannot be read
      */
     public static NDArray read(byte[] bytes, String file, NDManager manager, boolean keepFloat64) throws IOException {
-        if (bytes.length < 10 || !startsWithMagic(bytes)) {
-            throw new IOException("'" + file + "' is not a .npy file (missing the \\x93NUMPY magic)");
+        ByteBuffer all = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        Header h = readHeader(all, file);
+        if (bytes.length - h.dataOffset() != h.dataBytes()) {
+            throw new IOException("'" + file + "' is truncated or corrupt: shape " + h.shape() + " of " + h.descr
+                    + " needs " + h.dataBytes() + " bytes of data, found " + (bytes.length - h.dataOffset()));
         }
-        int major = bytes[6];
-        int headerLength;
+        ByteBuffer data = ByteBuffer.allocateDirect((int) h.dataBytes()).order(ByteOrder.nativeOrder());
+        data.put(ByteBuffer.wrap(bytes, (int) h.dataOffset(), (int) h.dataBytes()).slice());
+        data.rewind();
+        return fromData(data, h, manager, keepFloat64);
+    }
+
+    /** What a {@code .npy} header declares: element type, shape, order, and where the data starts. */
+    public static final class Header {
+        private final String descr;
+        private final DataType type;
+        private final Shape shape;
+        private final boolean fortran;
+        private final long dataOffset;
+        private final long dataBytes;
+
+        private Header(String descr, DataType type, Shape shape, boolean fortran, long dataOffset, long dataBytes) {
+            this.descr = descr;
+            this.type = type;
+            this.shape = shape;
+            this.fortran = fortran;
+            this.dataOffset = dataOffset;
+            this.dataBytes = dataBytes;
+        }
+
+        /**
+         * Returns the element type (as stored).
+         *
+         * @return the type
+         */
+        public DataType type() {
+            return type;
+        }
+
+        /**
+         * Returns the NumPy type string, e.g. {@code <f8}.
+         *
+         * @return the descr
+         */
+        public String descr() {
+            return descr;
+        }
+
+        /**
+         * Returns the shape.
+         *
+         * @return the shape
+         */
+        public Shape shape() {
+            return shape;
+        }
+
+        /**
+         * Returns where the data starts (bytes from the start of the file).
+         *
+         * @return the offset
+         */
+        public long dataOffset() {
+            return dataOffset;
+        }
+
+        /**
+         * Returns the bytes of data the shape and type declare.
+         *
+         * @return the byte count
+         */
+        public long dataBytes() {
+            return dataBytes;
+        }
+    }
+
+    /**
+     * Reads and checks a {@code .npy} header from the start of a buffer: the magic, the version, a header
+     * length inside the buffer, a known little-endian type, a shape of non-negative integers whose byte
+     * count does not overflow. The data are not read.
+     *
+     * @param file the start of the file (at least the header)
+     * @param name the name used in error messages
+     * @return the header
+     * @throws IOException naming the file and what is wrong
+     */
+    public static Header readHeader(ByteBuffer file, String name) throws IOException {
+        ByteBuffer bb = file.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = bb.remaining();
+        byte[] head = new byte[Math.min(n, MAGIC.length)];
+        bb.duplicate().get(head);
+        if (n < 10 || !startsWithMagic(head)) {
+            throw new IOException("'" + name + "' is not a .npy file (missing the \\x93NUMPY magic)");
+        }
+        int base = bb.position();
+        int major = bb.get(base + 6);
+        long headerLength;
         int offset;
-        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (major == 1) {
-            headerLength = Short.toUnsignedInt(bb.getShort(8));
+            headerLength = Short.toUnsignedInt(bb.getShort(base + 8));
             offset = 10;
-        } else if (major == 2 || major == 3) {
-            headerLength = bb.getInt(8);
+        } else if ((major == 2 || major == 3) && n >= 12) {
+            headerLength = Integer.toUnsignedLong(bb.getInt(base + 8));
             offset = 12;
         } else {
-            throw new IOException("'" + file + "' has unsupported .npy format version " + major);
+            throw new IOException("'" + name + "' has unsupported .npy format version " + major);
         }
-        if (offset + headerLength > bytes.length) {
-            throw new IOException("'" + file + "' is truncated: its header ends past the end of the file");
+        if (headerLength > n - offset) {
+            throw new IOException("'" + name + "' is truncated or corrupt: its header declares " + headerLength
+                    + " bytes, " + (n - offset) + " follow");
         }
-        String header = new String(bytes, offset, headerLength, StandardCharsets.ISO_8859_1);
-        String descr = find(DESCR, header, file, "descr");
-        boolean fortran = "True".equals(find(FORTRAN, header, file, "fortran_order"));
-        Shape shape = parseShape(find(SHAPE, header, file, "shape"));
+        if (headerLength > MAX_HEADER) {
+            throw new IOException("'" + name + "' has a .npy header of " + headerLength + " bytes; NumPy writes"
+                    + " at most " + MAX_HEADER);
+        }
+        byte[] text = new byte[(int) headerLength];
+        ByteBuffer h = bb.duplicate();
+        h.position(base + offset);
+        h.get(text);
+        String header = new String(text, StandardCharsets.ISO_8859_1);
+        String descr = find(DESCR, header, name, "descr");
+        boolean fortran = "True".equals(find(FORTRAN, header, name, "fortran_order"));
         DataType type = READ_TYPES.get(descr);
         if (type == null) {
             throw new IOException(
-                    "'" + file + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
+                    "'" + name + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
                             + " int8/32/64, uint8 and bool");
         }
-        int itemSize = type.getNumOfBytes();
-        int dataStart = offset + headerLength;
-        long expected = shape.size() * itemSize;
-        if (bytes.length - dataStart != expected) {
-            throw new IOException(
-                    "'" + file + "' is truncated or corrupt: shape " + shape + " of " + descr + " needs " + expected
-                            + " bytes of data, found " + (bytes.length - dataStart));
+        Shape shape = parseShape(find(SHAPE, header, name, "shape"), name);
+        long bytes;
+        try {
+            long product = 1;
+            for (long d : shape.getShape()) {
+                product = Math.multiplyExact(product, d);
+            }
+            bytes = Math.multiplyExact(product, (long) type.getNumOfBytes());
+        } catch (ArithmeticException e) {
+            throw new IOException("'" + name + "' has shape " + shape + ", whose byte count overflows int64");
         }
-        ByteBuffer data = ByteBuffer.allocateDirect((int) expected).order(ByteOrder.nativeOrder());
-        data.put(ByteBuffer.wrap(bytes, dataStart, (int) expected).order(ByteOrder.LITTLE_ENDIAN).slice());
-        data.rewind();
+        return new Header(descr, type, shape, fortran, offset + headerLength, bytes);
+    }
+
+    /**
+     * Makes an array of a {@code .npy} file's data (exactly {@link Header#dataBytes()} bytes,
+     * little-endian).
+     *
+     * @param data the data (a direct buffer is used without a Java copy)
+     * @param h the file's header
+     * @param manager the manager that will own the array
+     * @param keepFloat64 true to keep float64 data as float64; false to convert it to float32
+     * @return the array, owning a native copy
+     */
+    public static NDArray fromData(ByteBuffer data, Header h, NDManager manager, boolean keepFloat64) {
+        Shape shape = h.shape;
+        DataType type = h.type;
         NDArray array;
-        if (fortran && shape.dimension() > 1) {
+        if (shape.size() == 0) {
+            array = manager.create(shape, type);
+        } else if (h.fortran && shape.dimension() > 1) {
             long[] reversed = shape.getShape().clone();
             for (int i = 0; i < reversed.length / 2; i++) {
                 long t = reversed[i];
@@ -146,7 +264,9 @@ public final class Npy {
                 array = view.duplicate();
             }
         } else {
-            array = manager.create(data, shape, type);
+            try (NDArray view = manager.create(data, shape, type)) {
+                array = view.duplicate();
+            }
         }
         if (type == DataType.FLOAT64 && !keepFloat64) {
             NDArray f = array.toType(DataType.FLOAT32, false);
@@ -239,22 +359,37 @@ public final class Npy {
     private static String find(Pattern p, String header, String file, String key) throws IOException {
         Matcher m = p.matcher(header);
         if (!m.find()) {
-            throw new IOException("'" + file + "' has a corrupt .npy header: no '" + key + "' in " + header.trim());
+            String shown = header.trim();
+            throw new IOException("'" + file + "' has a corrupt .npy header: no '" + key + "' in "
+                    + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown));
         }
         return m.group(1);
     }
 
-    private static Shape parseShape(String s) {
+    private static Shape parseShape(String s, String name) throws IOException {
         String body = s.trim();
         if (body.isEmpty()) {
             return new Shape();
         }
-        String[] parts = body.split(",");
+        String[] parts = body.split(",", -1);
+        if (parts.length > 65) {
+            throw new IOException("'" + name + "' has a .npy shape of more than 64 dimensions");
+        }
         int n = 0;
         long[] dims = new long[parts.length];
-        for (String p : parts) {
-            if (!p.trim().isEmpty()) {
-                dims[n++] = Long.parseLong(p.trim());
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim();
+            if (p.isEmpty() && i == parts.length - 1 && i > 0) {
+                continue; // the trailing comma of a 1-tuple, (3,)
+            }
+            if (!p.matches("[0-9]{1,19}")) {
+                throw new IOException("'" + name + "' has a corrupt .npy header: shape (" + s + ") holds '" + p
+                        + "', not a non-negative integer");
+            }
+            try {
+                dims[n++] = Long.parseLong(p);
+            } catch (NumberFormatException e) {
+                throw new IOException("'" + name + "' has a corrupt .npy header: shape entry " + p + " exceeds int64");
             }
         }
         long[] out = new long[n];
