@@ -45,6 +45,11 @@ final class BoundedText {
         return out.toString();
     }
 
+    /** A string from a file, cut to {@link #MAX_CHARS} characters (no quotes added). */
+    static String name(String s) {
+        return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS) + "...";
+    }
+
     /** Renders the first keys of a collection (a dict's keys, say) as a list, with the total count. */
     static String keys(Collection<?> keys) {
         StringBuilder out = new StringBuilder("[");

@@ -97,8 +97,11 @@ final class RestrictedUnpickler {
      * MB whatever its size.
      */
     static final long MAX_OBJECTS = 1_000_000;
-    /** The most bytes of strings, bytes, long integers and text lines one pickle may hold in all. */
-    static final long MAX_DATA_BYTES = 64L << 20;
+    /**
+     * The most bytes of strings, bytes, long integers and text lines one pickle may hold in all: 64 MiB,
+     * or a quarter of the JVM's heap if that is less (checked before anything is allocated).
+     */
+    static final long MAX_DATA_BYTES = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4);
     /** The longest text line (a global's module or name, a text-protocol number). */
     static final int MAX_LINE = 4096;
 
@@ -143,7 +146,7 @@ final class RestrictedUnpickler {
             }
         } catch (BufferUnderflowException e) {
             throw new CheckpointException(source + " is truncated: its pickle ends before the STOP opcode", e);
-        } catch (ClassCastException e) {
+        } catch (ClassCastException | NullPointerException e) {
             throw corrupt("an opcode met a value of the wrong type at byte " + (in.position() - 1));
         } catch (IndexOutOfBoundsException | NumberFormatException | ArithmeticException e) {
             throw corrupt(e.getClass().getSimpleName() + " at byte " + (in.position() - 1) + ": "
@@ -192,7 +195,7 @@ final class RestrictedUnpickler {
             case 0x90: // ADDITEMS
             {
                 List<Object> items = popMark();
-                ((List<Object>) peek()).addAll(items);
+                peekList("ADDITEMS").addAll(items);
                 break;
             }
             case 0x91: // FROZENSET
@@ -231,24 +234,24 @@ final class RestrictedUnpickler {
             }
             case 'a': {
                 Object v = pop();
-                ((List<Object>) peek()).add(v);
+                peekList("APPEND").add(v);
                 count(1);
                 break;
             }
             case 'e': {
                 List<Object> items = popMark();
-                ((List<Object>) peek()).addAll(items);
+                peekList("APPENDS").addAll(items);
                 break;
             }
             case 's': {
                 Object v = pop();
                 Object k = pop();
-                put((Map<Object, Object>) peek(), k, v);
+                put(peekMap("SETITEM"), k, v);
                 break;
             }
             case 'u': {
                 List<Object> items = popMark();
-                Map<Object, Object> map = (Map<Object, Object>) peek();
+                Map<Object, Object> map = peekMap("SETITEMS");
                 for (int i = 0; i + 1 < items.size(); i += 2) {
                     put(map, items.get(i), items.get(i + 1));
                 }
@@ -344,14 +347,14 @@ final class RestrictedUnpickler {
                 break;
             }
             case 0x93: {
-                String name = (String) pop();
-                String module = (String) pop();
+                String name = cast(pop(), String.class, "a global's name", source);
+                String module = cast(pop(), String.class, "a global's module", source);
                 push(global(module, name));
                 break;
             }
             case 'R': // REDUCE: callable(*args)
             case 0x81: { // NEWOBJ: cls.__new__(cls, *args), built the same way from the allow-list
-                Tuple args = (Tuple) pop();
+                Tuple args = cast(pop(), Tuple.class, (op == 'R' ? "REDUCE" : "NEWOBJ") + " arguments", source);
                 Object callable = pop();
                 if (!(callable instanceof Global)) {
                     throw corrupt((op == 'R' ? "REDUCE" : "NEWOBJ") + " on a non-callable "
@@ -519,6 +522,24 @@ final class RestrictedUnpickler {
         return stack.get(stack.size() - 1);
     }
 
+    @SuppressWarnings("unchecked")
+    private List<Object> peekList(String opcode) throws CheckpointException {
+        Object top = peek();
+        if (!(top instanceof List)) {
+            throw corrupt(opcode + " to a " + describe(top));
+        }
+        return (List<Object>) top;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> peekMap(String opcode) throws CheckpointException {
+        Object top = peek();
+        if (!(top instanceof Map)) {
+            throw corrupt(opcode + " to a " + describe(top));
+        }
+        return (Map<Object, Object>) top;
+    }
+
     private List<Object> popMark() throws CheckpointException {
         if (marks.isEmpty()) {
             throw corrupt("no MARK on the stack");
@@ -529,14 +550,53 @@ final class RestrictedUnpickler {
         return items;
     }
 
+    /** A value's Python type (or the global's name), for messages. */
     static String describe(Object o) {
-        return o == null ? "None" : o instanceof Global ? ((Global) o).qualifiedName() : o.getClass().getSimpleName();
+        if (o == null) {
+            return "None";
+        }
+        if (o instanceof Global) {
+            return ((Global) o).qualifiedName();
+        }
+        if (o instanceof Tuple) {
+            return "tuple";
+        }
+        if (o instanceof List) {
+            return "list";
+        }
+        if (o instanceof Map) {
+            return "dict";
+        }
+        if (o instanceof String) {
+            return "str";
+        }
+        if (o instanceof Long || o instanceof BigInteger) {
+            return "int";
+        }
+        if (o instanceof Double) {
+            return "float";
+        }
+        if (o instanceof Boolean) {
+            return "bool";
+        }
+        if (o instanceof byte[]) {
+            return "bytes";
+        }
+        if (o instanceof TensorRef) {
+            return "tensor";
+        }
+        if (o instanceof TensorRef.StorageRef) {
+            return "storage";
+        }
+        return o.getClass().getSimpleName();
     }
 
     static <T> T cast(Object o, Class<T> type, String what, String source) throws CheckpointException {
         if (!type.isInstance(o)) {
             throw new CheckpointException(source + " is corrupt: " + what + " is a " + describe(o) + ", expected "
-                    + type.getSimpleName());
+                    + (type == Tuple.class ? "a tuple" : type == String.class ? "a str" : type == Long.class ? "an int"
+                            : type == TensorRef.class ? "a tensor" : type == TensorRef.StorageRef.class ? "a storage"
+                            : type == Global.class ? "a global" : type.getSimpleName()));
         }
         return type.cast(o);
     }

@@ -15,6 +15,9 @@ import java.util.Map;
  */
 final class TensorIndex {
 
+    /** The largest tensor fx4j reads (one Java buffer's worth). */
+    static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE;
+
     private final Map<String, LazyTensor> tensors;
     private final String source;
 
@@ -53,11 +56,19 @@ final class TensorIndex {
         long bytes = 0;
         for (Map.Entry<String, LazyTensor> e : tensors.entrySet()) {
             if (keys.contains(e.getKey())) {
+                long one;
                 try {
-                    bytes = Math.addExact(bytes, e.getValue().arrayBytes());
+                    one = e.getValue().arrayBytes();
+                    bytes = Math.addExact(bytes, one);
                 } catch (ArithmeticException overflow) {
-                    throw new CheckpointException(source + ": tensor '" + e.getKey() + "' of shape "
+                    throw new CheckpointException(source + ": tensor '" + BoundedText.name(e.getKey()) + "' of shape "
                             + e.getValue().shape() + " has a byte count that overflows int64");
+                }
+                if (one > MAX_TENSOR_BYTES) {
+                    // DJL makes an array from one Java buffer, and a broadcast view would be materialised whole.
+                    throw new CheckpointException(String.format(java.util.Locale.ROOT, "%s: tensor '%s' of shape %s"
+                            + " needs %.2f GiB; fx4j reads tensors of up to 2 GiB each", source,
+                            BoundedText.name(e.getKey()), e.getValue().shape(), one / (double) (1L << 30)));
                 }
             }
         }

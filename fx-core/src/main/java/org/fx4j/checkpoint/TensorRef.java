@@ -53,7 +53,7 @@ final class TensorRef {
     static TensorRef checked(StorageRef storage, long storageOffset, long[] size, long[] stride, String source)
             throws CheckpointException {
         String what = source + " is corrupt: a tensor of size " + Arrays.toString(size) + " and stride "
-                + Arrays.toString(stride) + " at offset " + storageOffset + " of storage '" + BoundedText.of(storage.key)
+                + Arrays.toString(stride) + " at offset " + storageOffset + " of storage '" + BoundedText.name(storage.key)
                 + "'";
         if (size.length != stride.length) {
             throw new CheckpointException(what + ": size and stride differ in rank");

@@ -45,7 +45,7 @@ final class TorchCheckpointReader {
                 ZipDirectory.Entry e = dir.entries().get(prefix + "data/" + s.key);
                 if (e == null) {
                     throw new CheckpointException(source + " is truncated or corrupt: storage record 'data/"
-                            + BoundedText.of(s.key) + "' is missing");
+                            + BoundedText.name(s.key) + "' is missing");
                 }
                 long needed = s.numel * s.dataType.getNumOfBytes(); // cannot overflow: checked on unpickling
                 if (e.size < needed) {
@@ -109,7 +109,7 @@ final class TorchCheckpointReader {
             String key = RestrictedUnpickler.cast(k, String.class, "a storage key", source);
             StorageRef s = builder.storages().get(key);
             if (s == null) {
-                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key)
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(key)
                         + "' is listed but never used");
             }
             if (buffers.containsKey(key)) {
@@ -135,7 +135,7 @@ final class TorchCheckpointReader {
         Map<String, TensorRef> refs = select(root, source, options);
         for (TensorRef r : refs.values()) {
             if (!buffers.containsKey(r.storage.key)) {
-                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(r.storage.key)
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(r.storage.key)
                         + "' has no data");
             }
         }

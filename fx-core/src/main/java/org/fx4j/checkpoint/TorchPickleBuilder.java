@@ -127,13 +127,13 @@ final class TorchPickleBuilder implements RestrictedUnpickler.Builder {
         String key = RestrictedUnpickler.cast(t.get(2), String.class, "a storage key", source);
         long numel = RestrictedUnpickler.cast(t.get(4), Long.class, "a storage size", source);
         if (numel < 0 || numel > Long.MAX_VALUE / dataType.getNumOfBytes()) {
-            throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key) + "' declares "
+            throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(key) + "' declares "
                     + numel + " elements (" + (numel < 0 ? "negative" : "its byte count overflows int64") + ")");
         }
         StorageRef existing = storages.get(key);
         if (existing != null) {
             if (existing.dataType != dataType || existing.numel != numel) {
-                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.of(key)
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(key)
                         + "' is declared twice, as " + existing.numel + " x " + existing.typeName + " and " + numel
                         + " x " + type.name);
             }

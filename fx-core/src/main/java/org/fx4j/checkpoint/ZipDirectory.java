@@ -55,12 +55,12 @@ final class ZipDirectory {
      */
     void checkReadable(Entry e) throws IOException {
         if (e.method != 0) {
-            throw new CheckpointException(source + ": entry '" + e.name + "' is compressed (method " + e.method
+            throw new CheckpointException(source + ": entry '" + BoundedText.name(e.name) + "' is compressed (method " + e.method
                     + "); torch.save writes stored entries, so the file was re-zipped. Unzip and re-zip with -0.");
         }
         checkInside(e, e.size);
         if (e.size > Integer.MAX_VALUE) {
-            throw new CheckpointException(source + ": entry '" + e.name + "' holds " + e.size + " bytes; fx4j maps"
+            throw new CheckpointException(source + ": entry '" + BoundedText.name(e.name) + "' holds " + e.size + " bytes; fx4j maps"
                     + " entries (one tensor storage each) of up to 2 GiB");
         }
     }
@@ -68,7 +68,7 @@ final class ZipDirectory {
     /** Checks that {@code length} bytes of an entry's data lie inside the file. */
     void checkInside(Entry e, long length) throws IOException {
         if (length < 0 || e.dataOffset > channel.size() || length > channel.size() - e.dataOffset) {
-            throw new CheckpointException(source + " is truncated: entry '" + e.name + "' needs " + length
+            throw new CheckpointException(source + " is truncated: entry '" + BoundedText.name(e.name) + "' needs " + length
                     + " bytes at offset " + e.dataOffset + " but the file has " + channel.size());
         }
     }
@@ -169,7 +169,7 @@ final class ZipDirectory {
                 int id = cd.getShort(x) & 0xffff;
                 int len = cd.getShort(x + 2) & 0xffff;
                 if (x + 4 + len > xEnd) {
-                    throw corrupt("an extra field of zip entry '" + BoundedText.of(name) + "' runs past its end");
+                    throw corrupt("an extra field of zip entry '" + BoundedText.name(name) + "' runs past its end");
                 }
                 if (id == 0x0001) {
                     int q = x + 4;
@@ -189,20 +189,20 @@ final class ZipDirectory {
                 x += 4 + len;
             }
             if (usize < 0 || csize < 0 || local < 0 || csize > size) {
-                throw corrupt("zip entry '" + BoundedText.of(name) + "' declares sizes " + csize + "/" + usize
+                throw corrupt("zip entry '" + BoundedText.name(name) + "' declares sizes " + csize + "/" + usize
                         + " at offset " + local + " in a file of " + size);
             }
             if (method == 0 && csize != usize) {
-                throw corrupt("stored zip entry '" + BoundedText.of(name) + "' declares " + csize
+                throw corrupt("stored zip entry '" + BoundedText.name(name) + "' declares " + csize
                         + " bytes stored but " + usize + " uncompressed");
             }
             ByteBuffer lh = read(local, 30);
             if (lh.getInt(0) != 0x04034b50) {
-                throw corrupt("bad local header of zip entry '" + BoundedText.of(name) + "'");
+                throw corrupt("bad local header of zip entry '" + BoundedText.name(name) + "'");
             }
             long dataOffset = local + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
             if (entries.put(name, new Entry(name, method, csize, usize, dataOffset, crc)) != null) {
-                throw corrupt("zip entry '" + BoundedText.of(name) + "' appears twice");
+                throw corrupt("zip entry '" + BoundedText.name(name) + "' appears twice");
             }
             p = xEnd + commentLen;
         }

@@ -382,7 +382,7 @@ public final class Npy {
             if (p.isEmpty() && i == parts.length - 1 && i > 0) {
                 continue; // the trailing comma of a 1-tuple, (3,)
             }
-            if (!p.matches("[0-9]{1,19}")) {
+            if (!p.matches("[0-9]+")) {
                 throw new IOException("'" + name + "' has a corrupt .npy header: shape (" + s + ") holds '" + p
                         + "', not a non-negative integer");
             }
