@@ -88,9 +88,13 @@ public final class BenchCommand implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (batch < 1 || iters < 1 || warmup < 0 || warmupSeconds < 0 || size < 32 || (threads != null && threads < 1)) {
-            throw new IllegalArgumentException("need --batch >= 1, --iters >= 1, --warmup >= 0, --warmup-seconds >= 0,"
-                    + " --size >= 32 and --threads >= 1");
+        CliChecks.atLeast(spec, "--batch", batch, 1);
+        CliChecks.atLeast(spec, "--iters", iters, 1);
+        CliChecks.atLeast(spec, "--warmup", warmup, 0);
+        CliChecks.atLeast(spec, "--warmup-seconds", warmupSeconds, 0);
+        CliChecks.size(spec, size);
+        if (threads != null) {
+            CliChecks.atLeast(spec, "--threads", threads, 1);
         }
         Engine.getInstance(); // loads libtorch before its thread settings are touched
         int previousThreads = JniUtils.getNumThreads();

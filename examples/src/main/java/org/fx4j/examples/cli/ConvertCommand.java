@@ -5,12 +5,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.fx4j.checkpoint.CheckpointOptions;
 import org.fx4j.checkpoint.Checkpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -34,12 +37,20 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--prefix", paramLabel = "PREFIX", description = "Key prefix to strip, e.g. module.")
     private String prefix;
 
+    @Option(names = "--force", description = "Replace OUT if it exists.")
+    private boolean force;
+
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
         if (!out.getFileName().toString().endsWith(".safetensors")) {
-            throw new IllegalArgumentException("fx convert writes safetensors: name the output *.safetensors, got " + out);
+            throw new ParameterException(spec.commandLine(),
+                    "fx convert writes safetensors: name the output *.safetensors, got " + out);
         }
+        if (OutputPaths.sameFile(in, out)) {
+            throw new ParameterException(spec.commandLine(), "OUT '" + out + "' is IN; name another file");
+        }
+        OutputPaths.checkFile(spec, "OUT", out, force);
         CheckpointOptions.Builder b = CheckpointOptions.builder();
         if (key != null) {
             b.optKey(key);
@@ -50,10 +61,20 @@ public final class ConvertCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager()) {
             Checkpoints.Format format = Checkpoints.detect(in);
-            int n = Checkpoints.convertToSafetensors(in, out, manager, b.build());
+            Checkpoints.Conversion c = Checkpoints.convert(in, out, manager, b.build());
             PrintWriter w = spec.commandLine().getOut();
-            w.printf(Locale.ROOT, "wrote %d tensors from %s (%s) to %s in %.0f ms%n", n, in, format, out,
+            w.printf(Locale.ROOT, "wrote %d tensors from %s (%s) to %s in %.0f ms%n", c.size(), in, format, out,
                     (System.nanoTime() - start) / 1e6);
+            if (!c.widened().isEmpty()) {
+                Map<String, Long> byType = new TreeMap<>();
+                c.widened().values().forEach(t -> byType.merge(t, 1L, Long::sum));
+                StringBuilder sb = new StringBuilder();
+                byType.forEach((t, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(n).append(" x ").append(t)
+                        .append(t.toLowerCase(Locale.ROOT).contains("bf") ? " -> F32" : " -> I32"));
+                w.println("note: widened " + c.widened().size() + " tensors exactly (" + sb + "): DJL has no bfloat16"
+                        + " or int16 arrays, so OUT holds them as float32/int32, e.g. '"
+                        + c.widened().keySet().iterator().next() + "'");
+            }
             w.flush();
         }
         return 0;

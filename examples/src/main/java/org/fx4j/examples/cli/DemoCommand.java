@@ -36,7 +36,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "resnet50", description = "Backbone (default ${DEFAULT-VALUE}).")
     private String model;
 
-    @Option(names = "--out", defaultValue = "fx-out/demo", description = "Where pictures go (default ${DEFAULT-VALUE}).")
+    private static final String DEFAULT_OUT = "fx-out/demo";
+
+    @Option(names = "--out", defaultValue = DEFAULT_OUT, description = "Where pictures go (default ${DEFAULT-VALUE}).")
     private Path out;
 
     @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default ${DEFAULT-VALUE}).")
@@ -57,9 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (iters < 1) {
-            throw new IllegalArgumentException("--iters must be at least 1, got " + iters);
-        }
+        CliChecks.atLeast(spec, "--iters", iters, 1);
+        OutputPaths.checkDirectory(spec, "--out", out, out.equals(Path.of(DEFAULT_OUT)));
         PrintWriter w = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
             Module net = catalog.createInitialized(model, manager);

@@ -25,6 +25,7 @@ import org.fx4j.nn.Module;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -98,7 +99,11 @@ public final class ExtractCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (png && out == null) {
-            throw new IllegalArgumentException("--png needs --out DIR to write the pictures to");
+            throw new ParameterException(spec.commandLine(), "--png needs --out DIR to write the pictures to");
+        }
+        CliChecks.size(spec, size);
+        if (out != null) {
+            OutputPaths.checkDirectory(spec, "--out", out, false);
         }
         PrintWriter w = spec.commandLine().getOut();
         Module net = catalog.create(model);
@@ -107,6 +112,13 @@ public final class ExtractCommand implements Callable<Integer> {
         fx.eval();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = ImageInputs.load(input, size, manager);
+            long[] nonFinite = ImageInputs.countNonFinite(x);
+            if (nonFinite[0] + nonFinite[1] > 0) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("fx: warning: input '" + input + "' holds " + nonFinite[0] + " NaN and " + nonFinite[1]
+                        + " infinite values; torchvision accepts them, and they run into the features");
+                err.flush();
+            }
             String origin = weights.apply(net, manager);
             w.println("# " + model + " (" + origin + "), input "
                     + (input == null ? "bundled sample.png" : input.toString()) + " " + x.getShape());

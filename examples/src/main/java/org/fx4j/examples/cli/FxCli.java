@@ -42,6 +42,15 @@ public final class FxCli implements Runnable {
     public static CommandLine commandLine() {
         Injector injector = Guice.createInjector(new BackbonesModule());
         CommandLine cli = new CommandLine(FxCli.class, new GuiceFactory(injector));
+        // Bad flags, subcommands and option values: one line and a pointer to the command's help, no usage dump.
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println("fx: error: " + parameterMessage(e) + " (see `" + cmd.getCommandSpec().qualifiedName()
+                    + " --help`)");
+            err.flush();
+            return BAD_INPUT;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -56,6 +65,21 @@ public final class FxCli implements Runnable {
         return cli;
     }
 
+    private static String parameterMessage(CommandLine.ParameterException e) {
+        String message = firstLine(e.getMessage() == null ? e.toString() : e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException) {
+            CommandLine.UnmatchedArgumentException u = (CommandLine.UnmatchedArgumentException) e;
+            CommandLine cmd = e.getCommandLine();
+            if (!u.getUnmatched().isEmpty() && !cmd.getSubcommands().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+                message = "unknown command '" + u.getUnmatched().get(0) + "'; commands: "
+                        + String.join(", ", cmd.getSubcommands().keySet());
+            } else if (!u.getSuggestions().isEmpty()) {
+                message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+            }
+        }
+        return message;
+    }
+
     private static String firstLine(String s) {
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
@@ -67,6 +91,14 @@ public final class FxCli implements Runnable {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("fx: error: out of Java memory (" + e.getMessage() + "); raise the heap with"
+                    + " FX_JAVA_OPTS=-Xmx8g");
+            code = 1;
+        }
+        System.exit(code);
     }
 }

@@ -2,6 +2,7 @@ package org.fx4j.examples.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -10,7 +11,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.fx4j.io.InputFiles;
 import org.fx4j.io.Npy;
 
 /**
@@ -50,15 +53,17 @@ public final class ImageInputs {
                 return toArray(ImageIO.read(in), size, manager);
             }
         }
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("cannot read input '" + file + "': no such file");
+        try {
+            InputFiles.requireRegularFile(file);
+        } catch (IOException e) {
+            throw new IOException(e.getMessage().replaceFirst("^Cannot read '", "cannot read input '"), e);
         }
         boolean npy;
         try (InputStream in = Files.newInputStream(file)) {
             npy = Npy.hasMagic(in);
         }
         if (npy || file.toString().endsWith(".npy")) {
-            NDArray x = Npy.read(file, manager);
+            NDArray x = asFloat32(Npy.read(file, manager, true), file);
             Shape s = x.getShape();
             if (s.dimension() != 4 || s.get(1) != 3) {
                 x.close();
@@ -78,6 +83,67 @@ public final class ImageInputs {
             throw new IOException("cannot read image '" + file + "': not a PNG or JPEG image (nor a .npy tensor)");
         }
         return toArray(image, size, manager);
+    }
+
+    /**
+     * Converts an input tensor to float32 where that is exact (float16, int8, uint8, bool, and
+     * float64 or int32/int64 whose values float32 holds exactly); refuses it, naming the type,
+     * otherwise. The argument is closed when converted or refused.
+     *
+     * @param x the tensor read from {@code file}
+     * @param file the file, for messages
+     * @return a float32 tensor with the same values
+     * @throws IllegalArgumentException naming the file, its type and a value float32 cannot hold
+     */
+    public static NDArray asFloat32(NDArray x, Path file) {
+        DataType type = x.getDataType();
+        if (type == DataType.FLOAT32) {
+            return x;
+        }
+        NDManager owner = x.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            x.tempAttach(scope); // every intermediate below is made in (and closed with) the scope
+            NDArray f = x.toType(DataType.FLOAT32, false);
+            NDArray back = f.toType(type, false);
+            NDArray differs = type.isFloating() ? back.neq(x).logicalAnd(x.isNaN().logicalNot()) : back.neq(x);
+            if (differs.any().getBoolean()) {
+                long index = differs.flatten().toType(DataType.INT32, false).argMax().getLong();
+                NDArray one = x.flatten().get(index);
+                String example = type.isFloating() ? Double.toString(one.toType(DataType.FLOAT64, false).getDouble())
+                        : Long.toString(one.toType(DataType.INT64, false).getLong());
+                throw new IllegalArgumentException("input '" + file + "' holds " + type.name().toLowerCase(Locale.ROOT)
+                        + " values that float32 cannot hold exactly (e.g. " + example + " at flat index " + index
+                        + "); the models take float32, so convert it yourself if the rounding is acceptable"
+                        + " (numpy: x.astype(np.float32))");
+            }
+            f.attach(owner);
+            return f;
+        } finally {
+            x.close();
+        }
+    }
+
+    /**
+     * Counts the NaN and infinite values of a floating-point tensor.
+     *
+     * @param x the tensor
+     * @return {NaN count, infinite count}
+     */
+    public static long[] countNonFinite(NDArray x) {
+        if (!x.getDataType().isFloating()) {
+            return new long[2];
+        }
+        try (NDManager scope = x.getManager().newSubManager()) {
+            NDArray nan = x.isNaN();
+            NDArray inf = x.isInfinite();
+            nan.attach(scope);
+            inf.attach(scope);
+            NDArray nanCount = nan.toType(DataType.INT64, false).sum();
+            NDArray infCount = inf.toType(DataType.INT64, false).sum();
+            nanCount.attach(scope);
+            infCount.attach(scope);
+            return new long[] {nanCount.getLong(), infCount.getLong()};
+        }
     }
 
     /**

@@ -157,7 +157,7 @@ class FxCliTest {
         assertTrue(o.getAsJsonObject("eager").has("median_ms"));
         Run bad = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "0");
         assertEquals(FxCli.BAD_INPUT, bad.code);
-        assertTrue(bad.err.contains("--batch >= 1"), bad.err);
+        assertTrue(bad.err.contains("--batch must be at least 1, got 0 (see `fx bench --help`)"), bad.err);
     }
 
     @Test
