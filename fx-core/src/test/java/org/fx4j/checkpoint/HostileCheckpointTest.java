@@ -114,6 +114,38 @@ class HostileCheckpointTest {
                 + (Long.parseLong(maxHeap.substring(8)) >> 20) + " MB");
     }
 
+    /**
+     * The crafted tensor views torch 1.13 itself refuses are exactly those fx4j refuses minus the
+     * documented cases where fx4j is stricter: views torch keeps lazily (broadcasts of TBs), storages
+     * torch reads from the record's actual size, more than 64 dimensions, one storage declared with
+     * two types (which torch.save refuses to write), and a dict holding an int (torch.load returns it;
+     * load_state_dict then fails).
+     */
+    @Test
+    void tensorViewsTorchRefusesAreRefused() throws IOException {
+        org.fx4j.testing.TorchvisionReference.assumeAvailable();
+        String out = org.fx4j.testing.TorchvisionReference.run(HostileCheckpointTest.class,
+                "/reference/torch_load_outcomes.py", corpusDir.toString(), "view-*.pth");
+        java.util.Set<String> accepted = new java.util.TreeSet<>();
+        java.util.Set<String> refused = new java.util.TreeSet<>();
+        out.lines().forEach(l -> {
+            String[] parts = l.split(" ", 3);
+            if (parts[0].equals("ACCEPTED")) {
+                accepted.add(parts[1]);
+            } else if (parts[0].equals("REFUSED")) {
+                refused.add(parts[1]);
+            }
+        });
+        long views = corpus.stream().filter(c -> c.name.startsWith("view-")).count();
+        assertEquals(views, accepted.size() + refused.size(), out);
+        assertEquals(java.util.Set.of("view-entry-not-tensor.pth", "view-rank-65.pth", "view-storage-bytes-overflow.pth",
+                "view-storage-declared-twice.pth", "view-storage-record-short.pth", "view-stride0-4gib.pth",
+                "view-stride0-4tb.pth", "view-stride0-8tb-in-4000-tensors.pth"), accepted,
+                "torch accepts only the views fx4j documents as stricter:\n" + out);
+        assertTrue(refused.containsAll(java.util.List.of("view-negative-stride.pth", "view-negative-size.pth",
+                "view-negative-offset.pth", "view-numel-overflow.pth", "view-extent-overflow.pth")), out);
+    }
+
     /** A broadcast view of 1.6 GB whose keys do not fit the model: refused before anything is read. */
     @Test
     void keysAndShapesAreCheckedBeforeTensorsAreRead(@TempDir Path dir) throws IOException {
