@@ -45,9 +45,31 @@ final class BoundedText {
         return out.toString();
     }
 
-    /** A string from a file, cut to {@link #MAX_CHARS} characters (no quotes added). */
+    /**
+     * A string from a file, cut to {@link #MAX_CHARS} characters, with control characters escaped as
+     * Python's repr escapes them (a key holding a newline or a terminal escape cannot forge a second
+     * message line); no quotes added.
+     */
     static String name(String s) {
-        return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS) + "...";
+        StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_CHARS) + 8);
+        for (int i = 0; i < s.length(); i++) {
+            if (out.length() >= MAX_CHARS) {
+                return out.append("...").toString();
+            }
+            char c = s.charAt(i);
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                out.append(String.format(java.util.Locale.ROOT, c < 0x100 ? "\\x%02x" : "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** Renders the first keys of a collection (a dict's keys, say) as a list, with the total count. */
@@ -62,7 +84,7 @@ final class BoundedText {
                 out.append("... (").append(keys.size()).append(" keys in all)");
                 break;
             }
-            out.append(k instanceof String ? (String) k : of(k));
+            out.append(k instanceof String ? name((String) k) : of(k));
             n++;
         }
         return out.append(']').toString();
@@ -72,15 +94,21 @@ final class BoundedText {
         if (v == null) {
             out.append("None");
         } else if (v instanceof String) {
-            String s = (String) v;
-            out.append('\'').append(s, 0, Math.min(s.length(), MAX_CHARS)).append('\'');
+            out.append('\'').append(name((String) v)).append('\'');
         } else if (v instanceof byte[]) {
             out.append("bytes(").append(((byte[]) v).length).append(')');
         } else if (v instanceof Boolean) {
             out.append((Boolean) v ? "True" : "False");
+        } else if (v instanceof java.math.BigInteger && ((java.math.BigInteger) v).bitLength() > 256) {
+            // Printing a huge integer in decimal takes time quadratic in its length: give its size instead.
+            out.append("int(").append(((java.math.BigInteger) v).bitLength()).append(" bits)");
         } else if (v instanceof Number || v instanceof RestrictedUnpickler.Global) {
             String s = v.toString();
             out.append(s, 0, Math.min(s.length(), MAX_CHARS));
+        } else if (v instanceof RestrictedUnpickler.FrozenSet) {
+            out.append("frozenset(");
+            work.push(new Literal(")"));
+            container(((RestrictedUnpickler.FrozenSet) v).items, "{", "}", depth, work, out);
         } else if (v instanceof RestrictedUnpickler.Tuple) {
             container(java.util.Arrays.asList(((RestrictedUnpickler.Tuple) v).items), "(", ")", depth, work, out);
         } else if (v instanceof List) {

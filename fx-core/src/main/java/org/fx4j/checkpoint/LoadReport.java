@@ -131,14 +131,22 @@ public final class LoadReport {
         if (!unexpected.isEmpty()) {
             b.append("\n\tUnexpected key(s) in state_dict: ").append(quote(unexpected)).append('.');
         }
-        for (Mismatch m : mismatches) {
+        for (Mismatch m : mismatches.subList(0, Math.min(mismatches.size(), MAX_LISTED))) {
             b.append("\n\t").append(m);
+        }
+        if (mismatches.size() > MAX_LISTED) {
+            b.append("\n\t... (").append(mismatches.size() - MAX_LISTED).append(" more size mismatches)");
         }
         return b.toString();
     }
 
+    /** The most keys one line of the message lists (a hostile file may hold millions). */
+    static final int MAX_LISTED = 1000;
+
     private static String quote(List<String> keys) {
-        return keys.stream().map(k -> "\"" + k + "\"").collect(Collectors.joining(", "));
+        String listed = keys.stream().limit(MAX_LISTED).map(k -> "\"" + BoundedText.name(k) + "\"")
+                .collect(Collectors.joining(", "));
+        return keys.size() > MAX_LISTED ? listed + ", ... (" + (keys.size() - MAX_LISTED) + " more)" : listed;
     }
 
     /** {@inheritDoc} */

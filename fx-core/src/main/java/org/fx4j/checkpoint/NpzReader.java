@@ -29,8 +29,8 @@ final class NpzReader {
     static final long MAX_DEFLATE_RATIO = 1100;
     private static final int METHOD_STORED = 0;
     private static final int METHOD_DEFLATED = 8;
-    /** Enough inflated bytes to hold any .npy header NumPy writes. */
-    private static final int HEADER_PEEK = (1 << 20) + 12;
+    /** Enough inflated bytes to hold any .npy header NumPy reads. */
+    private static final int HEADER_PEEK = Npy.MAX_HEADER + 12;
 
     private NpzReader() {}
 
@@ -40,7 +40,9 @@ final class NpzReader {
             if (e.name.endsWith("/") || !e.name.endsWith(".npy")) {
                 continue;
             }
-            String entry = source + ":" + e.name;
+            // Messages name the entry as '<file>:<entry>' (source is the file's name in quotes).
+            String entry = "'" + source.substring(1, source.length() - 1) + ":" + BoundedText.name(e.name) + "'";
+            String npyName = entry.substring(1, entry.length() - 1);
             zip.checkInside(e, e.compressedSize);
             ByteBuffer head;
             if (e.method == METHOD_STORED) {
@@ -57,7 +59,7 @@ final class NpzReader {
             }
             Npy.Header header;
             try {
-                header = Npy.readHeader(head, entry);
+                header = Npy.readHeader(head, npyName);
             } catch (CheckpointException x) {
                 throw x;
             } catch (IOException x) {

@@ -44,6 +44,21 @@ final class RestrictedUnpickler {
         }
     }
 
+    /** A pickled frozenset: hashable (by identity here), so it may be a dict key. */
+    static final class FrozenSet {
+        final List<Object> items;
+
+        FrozenSet(List<Object> items) {
+            this.items = items;
+        }
+
+        /** Bounded, as {@link Tuple#toString()}. */
+        @Override
+        public String toString() {
+            return BoundedText.of(this);
+        }
+    }
+
     /** An allowed global (a class or function of the allow-list). */
     static final class Global {
         final String module;
@@ -92,11 +107,14 @@ final class RestrictedUnpickler {
             "torch.BoolStorage");
 
     /**
-     * The most objects one pickle may build (values pushed, container items, memo entries). A
-     * ResNet-50 state dict builds about 10 000; the bound keeps a hostile pickle's memory in tens of
-     * MB whatever its size.
+     * The most objects one pickle may build (values pushed, marks, container items, memo entries): a
+     * 128th of the JVM's heap in objects, between 250 000 and 4 000 000 (500 000 at -Xmx64m, 4 000 000
+     * from -Xmx512m up). A state dict builds about 30 per tensor, so a pickle of 100 000+ tensors reads;
+     * a hostile one is stopped with its memory a fraction of the heap, whatever the file's size.
      */
-    static final long MAX_OBJECTS = 1_000_000;
+    static final long MAX_OBJECTS = Math.max(250_000, Math.min(4_000_000, Runtime.getRuntime().maxMemory() / 128));
+    /** The most bytes of one pickled integer (LONG1/LONG4): 8192 bits, so that hashing or printing one is cheap. */
+    static final int MAX_LONG_BYTES = 1024;
     /**
      * The most bytes of strings, bytes, long integers and text lines one pickle may hold in all: 64 MiB,
      * or a quarter of the JVM's heap if that is less (checked before anything is allocated).
@@ -168,6 +186,7 @@ final class RestrictedUnpickler {
                 in.getLong();
                 break;
             case '(':
+                count(1);
                 marks.add(stack.size());
                 stack.add(MARK);
                 break;
@@ -178,7 +197,7 @@ final class RestrictedUnpickler {
                 popMark();
                 break;
             case '2':
-                push(peek());
+                push(peekValue("DUP"));
                 break;
             case '}':
                 push(new LinkedHashMap<Object, Object>());
@@ -198,8 +217,8 @@ final class RestrictedUnpickler {
                 peekList("ADDITEMS").addAll(items);
                 break;
             }
-            case 0x91: // FROZENSET
-                push(popMark());
+            case 0x91: // FROZENSET (hashable, unlike a set or list)
+                push(new FrozenSet(popMark()));
                 break;
             case 't':
                 push(new Tuple(popMark().toArray()));
@@ -225,6 +244,7 @@ final class RestrictedUnpickler {
                 break;
             case 'd': {
                 List<Object> items = popMark();
+                checkPairs(items, "DICT");
                 Map<Object, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i + 1 < items.size(); i += 2) {
                     put(map, items.get(i), items.get(i + 1));
@@ -251,6 +271,7 @@ final class RestrictedUnpickler {
             }
             case 'u': {
                 List<Object> items = popMark();
+                checkPairs(items, "SETITEMS");
                 Map<Object, Object> map = peekMap("SETITEMS");
                 for (int i = 0; i + 1 < items.size(); i += 2) {
                     put(map, items.get(i), items.get(i + 1));
@@ -412,6 +433,12 @@ final class RestrictedUnpickler {
         return memo.get(key);
     }
 
+    private void checkPairs(List<Object> items, String opcode) throws CheckpointException {
+        if (items.size() % 2 != 0) {
+            throw corrupt(opcode + " with an odd number of items (" + items.size() + ")");
+        }
+    }
+
     /** Counts built objects against {@link #MAX_OBJECTS}. */
     private void count(long n) throws CheckpointException {
         objects += n;
@@ -441,7 +468,16 @@ final class RestrictedUnpickler {
 
     private void memoPut(int key) throws CheckpointException {
         count(1);
-        memo.put(key, peek());
+        memo.put(key, peekValue("PUT"));
+    }
+
+    /** The top of the stack, which must be a value, not a MARK. */
+    private Object peekValue(String opcode) throws CheckpointException {
+        Object top = peek();
+        if (top == MARK) {
+            throw corrupt(opcode + " of a MARK");
+        }
+        return top;
     }
 
     /** Puts a dict item; like Python, refuses keys that are not hashable (a list, a dict). */
@@ -460,6 +496,10 @@ final class RestrictedUnpickler {
     }
 
     private Object readLong(long length) throws CheckpointException {
+        if (length > MAX_LONG_BYTES) {
+            throw new CheckpointException(source + " is refused: it pickles an integer of " + length + " bytes, more"
+                    + " than fx4j's bound of " + MAX_LONG_BYTES + " (" + 8 * MAX_LONG_BYTES + " bits)");
+        }
         int n = claim(length, "a LONG");
         byte[] b = new byte[n];
         in.get(b);
@@ -570,8 +610,14 @@ final class RestrictedUnpickler {
         if (o instanceof String) {
             return "str";
         }
-        if (o instanceof Long || o instanceof BigInteger) {
+        if (o instanceof Long) {
             return "int";
+        }
+        if (o instanceof BigInteger) {
+            return "int beyond int64";
+        }
+        if (o instanceof FrozenSet) {
+            return "frozenset";
         }
         if (o instanceof Double) {
             return "float";

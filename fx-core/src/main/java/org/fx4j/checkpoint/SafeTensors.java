@@ -91,6 +91,12 @@ public final class SafeTensors {
                     + " does not fit in " + size + " bytes" + (headerLength > MAX_HEADER_BYTES
                             ? " (the format allows at most " + MAX_HEADER_BYTES + ")" : ""));
         }
+        if (headerLength > Runtime.getRuntime().maxMemory() / 8) {
+            // Decoding and parsing take about six times the header's bytes of heap.
+            throw new CheckpointException(source + " has a safetensors header of " + headerLength + " bytes, more than"
+                    + " an eighth of the Java heap (" + Runtime.getRuntime().maxMemory() + " bytes); raise -Xmx to"
+                    + " read it");
+        }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
         readFully(channel, headerBuf, 8, source);
         headerBuf.flip();
@@ -114,7 +120,7 @@ public final class SafeTensors {
         Map<String, Info> byName = new HashMap<>();
         for (Info info : byOffset) {
             if (info.begin != expectedStart || info.end < info.begin) {
-                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' spans bytes "
+                throw new CheckpointException(source + " is corrupt: tensor '" + BoundedText.name(info.name) + "' spans bytes "
                         + info.begin + ".." + info.end + " of the data section, but the previous tensor ends at "
                         + expectedStart + (info.begin > expectedStart ? " (a gap)" : info.end < info.begin ? ""
                                 : " (an overlap)") + "; safetensors tensors tile the data section exactly");
@@ -128,11 +134,11 @@ public final class SafeTensors {
                 }
                 bytes = Math.multiplyExact(numel, (long) type.getNumOfBytes());
             } catch (ArithmeticException e) {
-                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' of shape "
+                throw new CheckpointException(source + " is corrupt: tensor '" + BoundedText.name(info.name) + "' of shape "
                         + Arrays.toString(info.shape) + " has a size that overflows int64");
             }
             if (info.end - info.begin != bytes) {
-                throw new CheckpointException(source + " is corrupt: tensor '" + info.name + "' of shape "
+                throw new CheckpointException(source + " is corrupt: tensor '" + BoundedText.name(info.name) + "' of shape "
                         + Arrays.toString(info.shape) + " and dtype " + info.dtype + " needs " + bytes
                         + " bytes, its offsets give " + (info.end - info.begin));
             }
@@ -145,10 +151,12 @@ public final class SafeTensors {
         }
         for (Info info : infos) {
             long[] stride = new long[info.shape.length];
+            boolean empty = info.end == info.begin;
             long s = 1;
             for (int i = info.shape.length - 1; i >= 0; i--) {
                 stride[i] = s;
-                s *= info.shape[i];
+                // No overflow: a non-empty tensor's size product was checked; an empty one is never indexed.
+                s = empty ? 1 : s * info.shape[i];
             }
             DataType type = TYPES.get(info.dtype);
             TensorRef.StorageRef storage = new TensorRef.StorageRef(info.name, type, info.dtype,
@@ -156,24 +164,10 @@ public final class SafeTensors {
             refs.put(info.name, TensorRef.checked(storage, 0, info.shape, stride, source));
         }
         refs = TorchCheckpointReader.stripPrefix(refs, options.prefix(), source);
-        // One mapping of the data section when it fits a buffer (2 GiB), else one mapping per tensor.
-        ByteBuffer[] whole = new ByteBuffer[1];
+        FileWindows windows = new FileWindows(channel, source);
         StoredTensor.StorageBytes bytes = storage -> {
             Info info = byName.get(storage.key);
-            long length = info.end - info.begin;
-            if (dataSize <= Integer.MAX_VALUE) {
-                if (whole[0] == null) {
-                    whole[0] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize)
-                            .order(ByteOrder.LITTLE_ENDIAN);
-                }
-                return Tensors.slice(whole[0], info.begin, length);
-            }
-            if (length > Integer.MAX_VALUE) {
-                throw new CheckpointException(source + ": tensor '" + info.name + "' holds " + length
-                        + " bytes; fx4j reads tensors of up to 2 GiB each");
-            }
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin, length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            return windows.slice(dataStart + info.begin, info.end - info.begin);
         };
         Map<String, LazyTensor> tensors = new LinkedHashMap<>();
         refs.forEach((k, r) -> tensors.put(k, new StoredTensor(r, bytes)));
@@ -253,7 +247,7 @@ public final class SafeTensors {
             }
         }
         r.endObject();
-        String what = source + " has a corrupt safetensors entry for '" + name + "': ";
+        String what = source + " has a corrupt safetensors entry for '" + BoundedText.name(name) + "': ";
         if (dtype == null || shape == null || offsets == null) {
             throw new CheckpointException(what + "it lacks " + (dtype == null ? "dtype" : shape == null ? "shape"
                     : "data_offsets"));
@@ -266,7 +260,7 @@ public final class SafeTensors {
                     + " bound of " + TensorRef.MAX_RANK);
         }
         if (!TYPES.containsKey(dtype)) {
-            throw new CheckpointException(source + ": tensor '" + name + "' has dtype " + BoundedText.of(dtype)
+            throw new CheckpointException(source + ": tensor '" + BoundedText.name(name) + "' has dtype " + BoundedText.of(dtype)
                     + ", which fx4j does not read; supported: " + new TreeSet<>(TYPES.keySet()));
         }
         return new Info(name, dtype, shape, offsets[0], offsets[1]);
@@ -278,16 +272,16 @@ public final class SafeTensors {
         r.beginArray();
         while (r.hasNext()) {
             if (r.peek() != JsonToken.NUMBER) {
-                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + BoundedText.name(name) + "': " + field
                         + " holds a " + r.peek().name().toLowerCase(java.util.Locale.ROOT) + ", not an integer");
             }
             String literal = r.nextString();
             if (!literal.matches("0|[1-9][0-9]*")) {
-                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + BoundedText.name(name) + "': " + field
                         + " holds " + BoundedText.of(literal) + ", not a non-negative integer");
             }
             if (literal.length() > 18 && new java.math.BigInteger(literal).bitLength() > 63) {
-                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+                throw new CheckpointException(source + " has a corrupt safetensors entry for '" + BoundedText.name(name) + "': " + field
                         + " holds " + BoundedText.of(literal) + ", beyond int64");
             }
             values.add(Long.parseLong(literal));
@@ -298,7 +292,7 @@ public final class SafeTensors {
         if (values.size() <= TensorRef.MAX_RANK) {
             r.endArray();
         } else {
-            throw new CheckpointException(source + " has a corrupt safetensors entry for '" + name + "': " + field
+            throw new CheckpointException(source + " has a corrupt safetensors entry for '" + BoundedText.name(name) + "': " + field
                     + " holds more than " + TensorRef.MAX_RANK + " numbers");
         }
         long[] out = new long[values.size()];

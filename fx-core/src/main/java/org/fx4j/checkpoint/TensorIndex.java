@@ -64,6 +64,17 @@ final class TensorIndex {
                     throw new CheckpointException(source + ": tensor '" + BoundedText.name(e.getKey()) + "' of shape "
                             + e.getValue().shape() + " has a byte count that overflows int64");
                 }
+                long stride = 1;
+                long[] dims = e.getValue().shape().getShape();
+                for (int d = dims.length - 1; d > 0; d--) {
+                    try {
+                        stride = Math.multiplyExact(stride, Math.max(dims[d], 1));
+                    } catch (ArithmeticException overflow) {
+                        throw new CheckpointException(source + ": tensor '" + BoundedText.name(e.getKey())
+                                + "' has shape " + e.getValue().shape() + ", whose contiguous strides overflow int64;"
+                                + " libtorch cannot make it (even empty)");
+                    }
+                }
                 if (one > MAX_TENSOR_BYTES) {
                     // DJL makes an array from one Java buffer, and a broadcast view would be materialised whole.
                     throw new CheckpointException(String.format(java.util.Locale.ROOT, "%s: tensor '%s' of shape %s"

@@ -83,7 +83,7 @@ final class TensorRef {
         } catch (ArithmeticException e) {
             throw new CheckpointException(what + ": its storage size calculation overflows int64 (torch refuses it)");
         }
-        if (extent > storage.numel) {
+        if (numel > 0 && extent > storage.numel) { // an empty view reads nothing, wherever it starts (as torch)
             throw new CheckpointException(what + " reads elements up to " + extent + " of a storage of " + storage.numel
                     + " (" + storage.typeName + ")");
         }

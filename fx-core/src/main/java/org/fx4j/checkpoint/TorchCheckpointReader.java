@@ -49,7 +49,7 @@ final class TorchCheckpointReader {
                 }
                 long needed = s.numel * s.dataType.getNumOfBytes(); // cannot overflow: checked on unpickling
                 if (e.size < needed) {
-                    throw new CheckpointException(source + " is truncated or corrupt: storage 'data/" + s.key
+                    throw new CheckpointException(source + " is truncated or corrupt: storage 'data/" + BoundedText.name(s.key)
                             + "' holds " + e.size + " bytes, " + s.numel + " x " + s.typeName + " need " + needed);
                 }
                 dir.checkReadable(e);
@@ -113,20 +113,20 @@ final class TorchCheckpointReader {
                         + "' is listed but never used");
             }
             if (buffers.containsKey(key)) {
-                throw new CheckpointException(source + " is corrupt: storage '" + key + "' is listed twice");
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(key) + "' is listed twice");
             }
             if (p + 8 > file.capacity()) {
-                throw new CheckpointException(source + " is truncated: storage '" + key + "' is missing");
+                throw new CheckpointException(source + " is truncated: storage '" + BoundedText.name(key) + "' is missing");
             }
             long numel = file.getLong(p);
             p += 8;
             if (numel != s.numel) {
-                throw new CheckpointException(source + " is corrupt: storage '" + key + "' holds " + numel
+                throw new CheckpointException(source + " is corrupt: storage '" + BoundedText.name(key) + "' holds " + numel
                         + " elements, its tensors were pickled with " + s.numel);
             }
             long bytes = numel * s.dataType.getNumOfBytes(); // cannot overflow: s.numel was checked
             if (bytes > file.capacity() - p) {
-                throw new CheckpointException(source + " is truncated: storage '" + key + "' needs " + bytes
+                throw new CheckpointException(source + " is truncated: storage '" + BoundedText.name(key) + "' needs " + bytes
                         + " bytes, " + (file.capacity() - p) + " are left");
             }
             buffers.put(key, Tensors.slice(file, p, bytes));

@@ -3,7 +3,6 @@ package org.fx4j.checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -23,8 +22,10 @@ final class ZipDirectory {
         final long size;
         final long dataOffset;
         final int crc;
+        final long localOffset;
 
-        Entry(String name, int method, long compressedSize, long size, long dataOffset, int crc) {
+        Entry(String name, int method, long compressedSize, long size, long dataOffset, int crc, long localOffset) {
+            this.localOffset = localOffset;
             this.name = name;
             this.method = method;
             this.compressedSize = compressedSize;
@@ -37,10 +38,12 @@ final class ZipDirectory {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final FileChannel channel;
     private final String source;
+    private final FileWindows windows;
 
     ZipDirectory(FileChannel channel, String source) throws IOException {
         this.channel = channel;
         this.source = source;
+        this.windows = new FileWindows(channel, source);
         read();
     }
 
@@ -76,9 +79,7 @@ final class ZipDirectory {
     /** Maps a stored entry's bytes (read-only, little-endian). */
     ByteBuffer map(Entry e) throws IOException {
         checkReadable(e);
-        MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, e.dataOffset, e.size);
-        b.order(ByteOrder.LITTLE_ENDIAN);
-        return b;
+        return windows.slice(e.dataOffset, e.size);
     }
 
     /** The file's channel (for compressed entries, which are read through an inflater). */
@@ -201,10 +202,24 @@ final class ZipDirectory {
                 throw corrupt("bad local header of zip entry '" + BoundedText.name(name) + "'");
             }
             long dataOffset = local + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
-            if (entries.put(name, new Entry(name, method, csize, usize, dataOffset, crc)) != null) {
+            if (entries.put(name, new Entry(name, method, csize, usize, dataOffset, crc, local)) != null) {
                 throw corrupt("zip entry '" + BoundedText.name(name) + "' appears twice");
             }
             p = xEnd + commentLen;
+        }
+        // Entries may not share bytes (as Python's zipfile refuses "overlapped entries"): else one deflate
+        // stream listed many times would multiply what a small file inflates to.
+        java.util.List<Entry> byOffset = new java.util.ArrayList<>(entries.values());
+        byOffset.sort(java.util.Comparator.comparingLong(e -> e.localOffset));
+        for (int i = 0; i < byOffset.size(); i++) {
+            Entry e = byOffset.get(i);
+            long entryEnd = e.dataOffset + e.compressedSize;
+            long next = i + 1 < byOffset.size() ? byOffset.get(i + 1).localOffset : cdOffset;
+            if (entryEnd > next) {
+                throw corrupt("zip entry '" + BoundedText.name(e.name) + "' overlaps "
+                        + (i + 1 < byOffset.size() ? "entry '" + BoundedText.name(byOffset.get(i + 1).name) + "'"
+                                : "the zip directory"));
+            }
         }
     }
 }

@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1-3) of little-endian arrays (read
- * in C or Fortran order, written in C order): float16/32/64 (float64 is read as float32), int8/32/64, uint8 and bool.
+ * in C or Fortran order, written in C order): float16/32/64 (float64 is read as float32), int8/32/64, uint8 and bool,
+ * little- or big-endian (big-endian data are byte-swapped on reading), and int16/uint16, widened exactly to int32
+ * (DJL has no 16-bit integer arrays).
  */
 public final class Npy {
 
@@ -34,8 +36,10 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    /** NumPy's own bound on a header (numpy.lib.format's _MAX_HEADER_SIZE, with margin). */
-    private static final long MAX_HEADER = 1L << 20;
+    /** 16-bit integer types, widened to int32 on reading. */
+    private static final java.util.Set<String> INT16 = java.util.Set.of("i2", "u2");
+    /** NumPy's own bound on a header it reads (numpy.lib.format.read_array_header's max_header_size). */
+    public static final int MAX_HEADER = 10_000;
 
     private Npy() {}
 
@@ -114,8 +118,15 @@ public final class Npy {
         private final boolean fortran;
         private final long dataOffset;
         private final long dataBytes;
+        private final int itemSize;
+        private final boolean bigEndian;
+        private final boolean unsigned16;
 
-        private Header(String descr, DataType type, Shape shape, boolean fortran, long dataOffset, long dataBytes) {
+        private Header(String descr, DataType type, Shape shape, boolean fortran, long dataOffset, long dataBytes,
+                int itemSize, boolean bigEndian, boolean unsigned16) {
+            this.itemSize = itemSize;
+            this.bigEndian = bigEndian;
+            this.unsigned16 = unsigned16;
             this.descr = descr;
             this.type = type;
             this.shape = shape;
@@ -125,7 +136,7 @@ public final class Npy {
         }
 
         /**
-         * Returns the element type (as stored).
+         * Returns the element type of the array reading makes (int16/uint16 are widened to int32).
          *
          * @return the type
          */
@@ -201,13 +212,13 @@ public final class Npy {
         } else {
             throw new IOException("'" + name + "' has unsupported .npy format version " + major);
         }
+        if (headerLength > MAX_HEADER) {
+            throw new IOException("'" + name + "' has a .npy header of " + headerLength + " bytes; NumPy reads at most "
+                    + MAX_HEADER + " (read_array_header's max_header_size)");
+        }
         if (headerLength > n - offset) {
             throw new IOException("'" + name + "' is truncated or corrupt: its header declares " + headerLength
                     + " bytes, " + (n - offset) + " follow");
-        }
-        if (headerLength > MAX_HEADER) {
-            throw new IOException("'" + name + "' has a .npy header of " + headerLength + " bytes; NumPy writes"
-                    + " at most " + MAX_HEADER);
         }
         byte[] text = new byte[(int) headerLength];
         ByteBuffer h = bb.duplicate();
@@ -216,12 +227,18 @@ public final class Npy {
         String header = new String(text, StandardCharsets.ISO_8859_1);
         String descr = find(DESCR, header, name, "descr");
         boolean fortran = "True".equals(find(FORTRAN, header, name, "fortran_order"));
-        DataType type = READ_TYPES.get(descr);
-        if (type == null) {
-            throw new IOException(
-                    "'" + name + "' holds dtype '" + descr + "'; supported are little-endian float16/32/64,"
-                            + " int8/32/64, uint8 and bool");
+        boolean bigEndian = descr.startsWith(">");
+        String kind = descr.length() == 3 ? descr.substring(1) : "";
+        boolean int16 = INT16.contains(kind) && (descr.charAt(0) == '<' || bigEndian);
+        DataType type = int16 ? DataType.INT32 : READ_TYPES.get(bigEndian ? "<" + kind : descr);
+        if (type == null && bigEndian && (kind.equals("i1") || kind.equals("u1") || kind.equals("b1"))) {
+            type = READ_TYPES.get("|" + kind);
         }
+        if (type == null) {
+            throw new IOException("'" + name + "' holds dtype '" + descr + "'; supported are float16/32/64,"
+                    + " int8/16/32/64, uint8/16 and bool, little- or big-endian");
+        }
+        int itemSize = int16 ? 2 : type.getNumOfBytes();
         Shape shape = parseShape(find(SHAPE, header, name, "shape"), name);
         long bytes;
         try {
@@ -229,11 +246,12 @@ public final class Npy {
             for (long d : shape.getShape()) {
                 product = Math.multiplyExact(product, d);
             }
-            bytes = Math.multiplyExact(product, (long) type.getNumOfBytes());
+            bytes = Math.multiplyExact(product, (long) itemSize);
         } catch (ArithmeticException e) {
             throw new IOException("'" + name + "' has shape " + shape + ", whose byte count overflows int64");
         }
-        return new Header(descr, type, shape, fortran, offset + headerLength, bytes);
+        return new Header(descr, type, shape, fortran, offset + headerLength, bytes, itemSize,
+                bigEndian && itemSize > 1, int16 && kind.equals("u2"));
     }
 
     /**
@@ -249,6 +267,9 @@ public final class Npy {
     public static NDArray fromData(ByteBuffer data, Header h, NDManager manager, boolean keepFloat64) {
         Shape shape = h.shape;
         DataType type = h.type;
+        if (h.bigEndian || h.itemSize != type.getNumOfBytes()) {
+            data = toLittleEndianArrayType(data, h);
+        }
         NDArray array;
         if (shape.size() == 0) {
             array = manager.create(shape, type);
@@ -274,6 +295,32 @@ public final class Npy {
             return f;
         }
         return array;
+    }
+
+    /** Byte-swaps big-endian data and widens 16-bit integers to int32, into a new direct buffer. */
+    private static ByteBuffer toLittleEndianArrayType(ByteBuffer data, Header h) {
+        long numel = h.shape.size();
+        long outBytes = numel * h.type.getNumOfBytes();
+        if (outBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(".npy data of " + outBytes + " bytes after conversion; fx4j converts"
+                    + " arrays of up to 2 GiB");
+        }
+        ByteBuffer in = data.duplicate().order(h.bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < numel; i++) {
+            if (h.itemSize == 2 && h.type == DataType.INT32) {
+                short v = in.getShort();
+                out.putInt(h.unsigned16 ? v & 0xffff : v);
+            } else if (h.itemSize == 2) {
+                out.putShort(in.getShort());
+            } else if (h.itemSize == 4) {
+                out.putInt(in.getInt());
+            } else {
+                out.putLong(in.getLong());
+            }
+        }
+        out.flip();
+        return out;
     }
 
     /**

@@ -263,20 +263,36 @@ final class HostileCheckpoints {
         pickle("binbytes8-huge", new Pickle().raw(0x8e).int8(Long.MAX_VALUE).stop(), "9223372036854775807 bytes",
                 "9223372036854775807 bytes");
         pickle("bytearray8-huge", new Pickle().raw(0x96).int8(1L << 40).stop(), "bytes", "bytes");
-        pickle("long4-2g", new Pickle().raw(0x8b).int4(0x7fffffff).stop(), "a LONG declares", "a LONG declares");
-        pickle("long4-negative", new Pickle().raw(0x8b).int4(-1).stop(), "a LONG declares", "a LONG declares");
+        pickle("long4-2g", new Pickle().raw(0x8b).int4(0x7fffffff).stop(), "pickles an integer of 2147483647 bytes",
+                "pickles an integer of 2147483647 bytes");
+        byte[] kib = new byte[1024];
+        java.util.Arrays.fill(kib, (byte) 0x7f);
+        pickle("big-long-rendered", new Pickle().raw(0x8b).int4(kib.length).bytes(kib).op(')').op('R')
+                .stop(), "non-callable int(8191 bits)", "non-callable int(8191 bits)");
+        byte[] eightMib = new byte[8 << 20];
+        pickle("long4-8mib", new Pickle().raw(0x8b).int4(eightMib.length).bytes(eightMib).stop(),
+                "pickles an integer of 8388608 bytes", "pickles an integer of 8388608 bytes");
+        pickle("long4-negative", new Pickle().raw(0x8b).int4(-1).stop(), "pickles an integer of 4294967295 bytes",
+                "pickles an integer of 4294967295 bytes");
+        pickle("long1-past-end", new Pickle().raw(0x8a, 200).raw(1, 2).stop(), "a LONG declares 200 bytes",
+                "a LONG declares 200 bytes");
 
-        // Budgets: objects and bytes.
+        // Budgets: objects (at most 4M, fewer in a small heap) and bytes.
         Pickle many = new Pickle().op(']');
-        for (int i = 0; i < 1_100_000; i++) {
+        for (int i = 0; i < 2_100_000; i++) {
             many.op('N').op('a');
         }
-        pickle("million-objects", many.stop(), "more than 1000000 objects", "more than 1000000 objects");
+        pickle("4m-objects", many.stop(), "objects (fx4j's bound", "objects (fx4j's bound");
         Pickle memo = new Pickle().op(']');
-        for (int i = 0; i < 1_100_000; i++) {
+        for (int i = 0; i < 4_100_000; i++) {
             memo.raw(0x94);
         }
-        pickle("million-memo", memo.stop(), "more than 1000000 objects", "more than 1000000 objects");
+        pickle("4m-memo", memo.stop(), "objects (fx4j's bound", "objects (fx4j's bound");
+        Pickle marks = new Pickle();
+        for (int i = 0; i < 4_100_000; i++) {
+            marks.op('(');
+        }
+        pickle("4m-marks", marks.stop(), "objects (fx4j's bound", "objects (fx4j's bound");
         Pickle strings = new Pickle().op(']');
         byte[] mib = new byte[1 << 20];
         for (int i = 0; i < 65; i++) {
@@ -288,7 +304,19 @@ final class HostileCheckpoints {
         pickle("long-global-line", new Pickle().op('c').bytes(longLine).stop(), "longer than 4096",
                 "longer than 4096");
 
+        // Strings from the file in messages: escaped and bounded.
+        byte[] injected = new Pickle().op('}').str("evil\n\u001b[31mfx: error: forged line").raw('K', 3).op('s').stop();
+        pickle("newline-key", injected, "evil\\n\\x1b[31mfx: error: forged line", "wrong magic number");
+        byte[] longKey = new Pickle().op('}').str("k".repeat(5_000_000)).raw('K', 3).op('s').stop();
+        pickle("5mb-key", longKey, "holds a dict with keys [kkkk", "wrong magic number");
+        byte[] frozen = new Pickle().op('}').op('(').str("a").raw(0x91).raw('K', 3).op('s').stop();
+        pickle("frozenset-key", frozen, "frozenset({'a'})", "wrong magic number");
+
         // Malformed streams.
+        pickle("odd-dict", new Pickle().op('(').op('N').op('d').stop(), "DICT with an odd number of items (1)",
+                "DICT with an odd number of items (1)");
+        pickle("dup-mark", new Pickle().op('(').op('2').stop(), "DUP of a MARK", "DUP of a MARK");
+        pickle("memo-mark", new Pickle().op('(').raw('q', 0).stop(), "PUT of a MARK", "PUT of a MARK");
         pickle("unknown-opcode", new Pickle().raw(0xff).stop(), "unknown opcode 0xff", "unknown opcode 0xff");
         pickle("stack-underflow", new Pickle().op('0').stop(), "stack underflow", "stack underflow");
         pickle("memo-unwritten", new Pickle().raw('h', 7).stop(), "memo key 7", "memo key 7");
@@ -501,6 +529,14 @@ final class HostileCheckpoints {
         legacyFile("bad-magic", new Pickle().integer(7).stop(), body, keys, storageData(4, 16), "wrong magic number");
         legacyFile("protocol-1000", legacyHeader(1000, true), body, keys, storageData(4, 16),
                 "legacy protocol version 1000");
+        ByteArrayOutputStream hugeProtocol = new ByteArrayOutputStream();
+        byte[] magicPickle = java.util.Arrays.copyOf(legacyHeader(1001, true), 15); // the magic-number pickle
+        hugeProtocol.write(magicPickle);
+        byte[] kib = new byte[1024];
+        java.util.Arrays.fill(kib, (byte) 0x7f);
+        hugeProtocol.write(new Pickle().raw(0x8b).int4(kib.length).bytes(kib).stop());
+        legacyFile("big-protocol-number", hugeProtocol.toByteArray(), body, keys, storageData(4, 16),
+                "legacy protocol version int(8191 bits)");
         legacyFile("big-endian", legacyHeader(1001, false), body, keys, storageData(4, 16), "big-endian");
         legacyFile("numel-lies", legacyHeader(1001, true), body, keys, storageData(1L << 40, 16),
                 "holds 1099511627776 elements");
@@ -567,6 +603,12 @@ final class HostileCheckpoints {
         raw("st-not-utf8.safetensors", b.array(), "not UTF-8");
         ByteBuffer big = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(200_000_000L).put((byte) '{');
         raw("st-header-200mb.safetensors", big.array(), "header length 200000000");
+        String gapName = "a\n\u001b[2Jforged";
+        safetensors("newline-name-gap", "{\"" + gapName.replace("\n", "\\n").replace("\u001b", "\\u001b")
+                + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "'a\\n\\x1b[2Jforged'");
+        StringBuilder garbage = new StringBuilder("{");
+        garbage.append(" ".repeat(12 << 20)).append('x');
+        safetensors("header-12mb-garbage", garbage.toString(), 0, "safetensors header");
         ByteBuffer past = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).put((byte) '{');
         raw("st-header-past-end.safetensors", past.array(), "header length 1000 does not fit in 16 bytes");
     }
@@ -628,8 +670,8 @@ final class HostileCheckpoints {
         npz("shape-overflow", m, false, "overflows int64");
         m.put("w.npy", npy("<f4", "(99999999999999999999,)", 0));
         npz("shape-beyond-int64", m, false, "exceeds int64");
-        m.put("w.npy", npy(">f4", "(2,)", 8));
-        npz("big-endian", m, false, "holds dtype '>f4'");
+        m.put("w.npy", npy("<c8", "(2,)", 16));
+        npz("complex", m, false, "holds dtype '<c8'");
         m.put("w.npy", npy("<f4", "(3,)", 8));
         npz("data-short", m, false, "holds 8 bytes of data");
         m.put("w.npy", npy("<f4", "(3,)", 8));
@@ -637,7 +679,11 @@ final class HostileCheckpoints {
         byte[] header = npy("<f4", "(2,)", 8);
         ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 0x7fff);
         m.put("w.npy", header);
-        npz("header-length-lies", m, false, "its header declares 32767 bytes");
+        npz("header-length-over-numpy-bound", m, false, "a .npy header of 32767 bytes; NumPy reads at most 10000");
+        byte[] shortHeader = npy("<f4", "(2,)", 8);
+        ByteBuffer.wrap(shortHeader).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 9000);
+        m.put("w.npy", shortHeader);
+        npz("header-length-lies", m, false, "its header declares 9000 bytes");
         m.put("w.npy", "not numpy at all".getBytes(StandardCharsets.US_ASCII));
         npz("not-npy", m, false, "missing the \\x93NUMPY magic");
         m.clear();
@@ -655,6 +701,11 @@ final class HostileCheckpoints {
         npzPatched("method-bzip2", good, false, 10, le16(12), "zip method 12");
         npzPatched("stored-size-past-end", good, false, 20, le32(0x7ff00000L), "declares");
 
+        // One deflate stream listed by many directory entries: a 250 kB file would inflate to 2 GB.
+        Path overlap = file("npz-overlapping-entries.npz");
+        Files.write(overlap, overlappingEntriesZip(npy("<f4", "(1000000,)", 4_000_000), 8));
+        add("npz-overlapping-entries", overlap, "overlaps entry");
+
         // An honest 3 GB entry, written sparse: refused by its size, not by running out of memory.
         Path huge = file("npz-honest-3gb.npz");
         writeSparseStoredZip(huge, "big.npy", npy("<f4", "(750000000,)", 0), 3_000_000_000L);
@@ -665,6 +716,32 @@ final class HostileCheckpoints {
         Path garbage = file("npz-bad-deflate.npz");
         writeRawDeflatedZip(garbage, "w.npy", bogus, 128);
         add("npz-bad-deflate", garbage, "bad deflate data");
+    }
+
+    /** A zip whose directory lists one deflated entry {@code copies} times under different names. */
+    private static byte[] overlappingEntriesZip(byte[] data, int copies) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(b)) {
+            zip.putNextEntry(new ZipEntry("w0.npy"));
+            zip.write(data);
+            zip.closeEntry();
+        }
+        byte[] z = b.toByteArray();
+        ByteBuffer bb = ByteBuffer.wrap(z).order(ByteOrder.LITTLE_ENDIAN);
+        int end = eocd(z);
+        int cd = bb.getInt(end + 16);
+        int entryLen = end - cd;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(z, 0, end);
+        for (int i = 1; i < copies; i++) {
+            byte[] copy = java.util.Arrays.copyOfRange(z, cd, end);
+            copy[46 + 1] = (byte) ('0' + i); // "w<i>.npy"
+            out.write(copy);
+        }
+        ByteBuffer tail = ByteBuffer.wrap(java.util.Arrays.copyOfRange(z, end, z.length)).order(ByteOrder.LITTLE_ENDIAN);
+        tail.putShort(8, (short) copies).putShort(10, (short) copies).putInt(12, entryLen * copies);
+        out.write(tail.array());
+        return out.toByteArray();
     }
 
     /** A zip with one stored entry of {@code dataBytes} bytes after {@code head}, the rest a sparse hole. */

@@ -43,7 +43,7 @@ public final class ConvertCommand implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (!out.getFileName().toString().endsWith(".safetensors")) {
+        if (out.getFileName() == null || !out.getFileName().toString().endsWith(".safetensors")) {
             throw new ParameterException(spec.commandLine(),
                     "fx convert writes safetensors: name the output *.safetensors, got " + out);
         }

@@ -134,15 +134,10 @@ public final class ImageInputs {
             return new long[2];
         }
         try (NDManager scope = x.getManager().newSubManager()) {
-            NDArray nan = x.isNaN();
-            NDArray inf = x.isInfinite();
-            nan.attach(scope);
-            inf.attach(scope);
-            NDArray nanCount = nan.toType(DataType.INT64, false).sum();
-            NDArray infCount = inf.toType(DataType.INT64, false).sum();
-            nanCount.attach(scope);
-            infCount.attach(scope);
-            return new long[] {nanCount.getLong(), infCount.getLong()};
+            x.tempAttach(scope); // the masks and sums below are made in (and closed with) the scope
+            long nan = x.isNaN().toType(DataType.INT64, false).sum().getLong();
+            long inf = x.isInfinite().toType(DataType.INT64, false).sum().getLong();
+            return new long[] {nan, inf};
         }
     }
 

@@ -143,6 +143,7 @@ class FxCliErrorsTest {
         refused("OUT '" + weights + "' is IN", "convert", weights.toString(), weights.toString(), "--force");
         refused("its directory '" + dir.resolve("nowhere") + "' does not exist", "convert", weights.toString(),
                 dir.resolve("nowhere/x.safetensors").toString());
+        refused("name the output *.safetensors, got /", "convert", weights.toString(), "/");
         Path sub = Files.createDirectories(dir.resolve("sub.safetensors"));
         refused("OUT '" + sub + "' is a directory; name a file", "convert", weights.toString(), sub.toString(),
                 "--force");
