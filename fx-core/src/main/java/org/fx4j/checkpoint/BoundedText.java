@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.fx4j.io.SafeText;
 
 /**
  * Renders values read from an untrusted file for error messages, within a character budget and
@@ -45,31 +46,9 @@ final class BoundedText {
         return out.toString();
     }
 
-    /**
-     * A string from a file, cut to {@link #MAX_CHARS} characters, with control characters escaped as
-     * Python's repr escapes them (a key holding a newline or a terminal escape cannot forge a second
-     * message line); no quotes added.
-     */
+    /** A string from a file, escaped and cut to {@link #MAX_CHARS} characters (no quotes added): {@link SafeText}. */
     static String name(String s) {
-        StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_CHARS) + 8);
-        for (int i = 0; i < s.length(); i++) {
-            if (out.length() >= MAX_CHARS) {
-                return out.append("...").toString();
-            }
-            char c = s.charAt(i);
-            if (c == '\n') {
-                out.append("\\n");
-            } else if (c == '\r') {
-                out.append("\\r");
-            } else if (c == '\t') {
-                out.append("\\t");
-            } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
-                out.append(String.format(java.util.Locale.ROOT, c < 0x100 ? "\\x%02x" : "\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return SafeText.of(s, MAX_CHARS);
     }
 
     /** Renders the first keys of a collection (a dict's keys, say) as a list, with the total count. */

@@ -163,6 +163,11 @@ final class NpzReader {
 
         @Override
         public DataType storedType() {
+            return header.widened() ? DataType.INT16 : header.type(); // <u2 too: its name tells it apart
+        }
+
+        @Override
+        public DataType arrayType() {
             return header.type();
         }
 
@@ -185,7 +190,12 @@ final class NpzReader {
                 file = inflate(zip.channel(), entry, entry.size, name, true);
             }
             ByteBuffer data = Tensors.slice(file, header.dataOffset(), header.dataBytes());
-            return Npy.fromData(data, header, manager, true);
+            try {
+                return Npy.fromData(data, header, manager, true);
+            } catch (OutOfMemoryError e) {
+                throw new CheckpointException(name + " needs " + header.arrayBytes() + " bytes of direct memory, which"
+                        + " the JVM cannot give; raise -XX:MaxDirectMemorySize or -Xmx", e);
+            }
         }
     }
 }

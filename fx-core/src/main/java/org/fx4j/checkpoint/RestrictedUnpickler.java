@@ -300,7 +300,12 @@ final class RestrictedUnpickler {
             }
             case 'L': {
                 String s = readLine();
-                push(new BigInteger(s.endsWith("L") ? s.substring(0, s.length() - 1) : s));
+                BigInteger v = new BigInteger(s.endsWith("L") ? s.substring(0, s.length() - 1) : s);
+                if (v.bitLength() > 8 * MAX_LONG_BYTES) {
+                    throw new CheckpointException(source + " is refused: it pickles an integer of " + v.bitLength()
+                            + " bits, more than fx4j's bound of " + 8 * MAX_LONG_BYTES);
+                }
+                push(v);
                 break;
             }
             case 'G':

@@ -54,6 +54,9 @@ public final class SafeTensors {
     /** The largest header the safetensors format accepts (its MAX_HEADER_SIZE). */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
+    /** The most tensors one header may list (each costs about 500 bytes of heap to check). */
+    static final long MAX_TENSORS = RestrictedUnpickler.MAX_OBJECTS / 8;
+
     /** One tensor's entry in the header. */
     private static final class Info {
         final String name;
@@ -208,6 +211,11 @@ public final class SafeTensors {
                     }
                     r.endObject();
                     continue;
+                }
+                if (infos.size() == MAX_TENSORS) {
+                    throw new CheckpointException(source + " is refused: its safetensors header lists more than "
+                            + MAX_TENSORS + " tensors (fx4j's bound: an eighth of the pickle object bound, which"
+                            + " scales with the heap)");
                 }
                 infos.add(parseInfo(name, r, source));
             }

@@ -93,7 +93,7 @@ final class TensorIndex {
                     continue;
                 }
                 LazyTensor t = e.getValue();
-                NDArray a = t.read(owner, source + ": tensor '" + e.getKey() + "'");
+                NDArray a = t.read(owner, source + ": tensor '" + BoundedText.name(e.getKey()) + "'");
                 a.setName(e.getKey());
                 arrays.put(e.getKey(), a);
                 if (t.arrayType() != t.storedType()) {

@@ -24,15 +24,15 @@ final class Tensors {
             throws CheckpointException {
         int es = type.getNumOfBytes();
         long storageElements = storage.capacity() / es;
+        if (ref.numel() == 0) {
+            return manager.create(new Shape(ref.size), widened(type)); // reads nothing, wherever it starts
+        }
         if (ref.extent() > storageElements) {
             throw new CheckpointException(what + " reads elements up to " + ref.extent() + " of a storage holding "
                     + storageElements + "; the file is truncated or corrupt");
         }
         Shape shape = new Shape(ref.size);
         long numel = ref.numel();
-        if (numel == 0) {
-            return manager.create(shape, widened(type));
-        }
         if (ref.isContiguous()) {
             return fromBytes(manager, slice(storage, ref.storageOffset * es, numel * es), type, shape, numel, what);
         }

@@ -104,10 +104,19 @@ public final class Npy {
             throw new IOException("'" + file + "' is truncated or corrupt: shape " + h.shape() + " of " + h.descr
                     + " needs " + h.dataBytes() + " bytes of data, found " + (bytes.length - h.dataOffset()));
         }
-        ByteBuffer data = ByteBuffer.allocateDirect((int) h.dataBytes()).order(ByteOrder.nativeOrder());
-        data.put(ByteBuffer.wrap(bytes, (int) h.dataOffset(), (int) h.dataBytes()).slice());
-        data.rewind();
-        return fromData(data, h, manager, keepFloat64);
+        if (h.arrayBytes() > Integer.MAX_VALUE) {
+            throw new IOException("'" + file + "' holds " + h.arrayBytes() + " bytes once widened to int32; fx4j reads"
+                    + " arrays of up to 2 GiB");
+        }
+        try {
+            ByteBuffer data = ByteBuffer.allocateDirect((int) h.dataBytes()).order(ByteOrder.nativeOrder());
+            data.put(ByteBuffer.wrap(bytes, (int) h.dataOffset(), (int) h.dataBytes()).slice());
+            data.rewind();
+            return fromData(data, h, manager, keepFloat64);
+        } catch (OutOfMemoryError e) {
+            throw new IOException("'" + file + "' needs " + h.arrayBytes() + " bytes of direct memory, which the JVM"
+                    + " cannot give; raise -XX:MaxDirectMemorySize or -Xmx", e);
+        }
     }
 
     /** What a {@code .npy} header declares: element type, shape, order, and where the data starts. */
@@ -142,6 +151,24 @@ public final class Npy {
          */
         public DataType type() {
             return type;
+        }
+
+        /**
+         * Returns whether reading widens the stored type (int16/uint16 to int32).
+         *
+         * @return true for 16-bit integers
+         */
+        public boolean widened() {
+            return itemSize != type.getNumOfBytes();
+        }
+
+        /**
+         * Returns the bytes of the array reading makes (after widening).
+         *
+         * @return numel times the array type's size
+         */
+        public long arrayBytes() {
+            return shape.size() * type.getNumOfBytes();
         }
 
         /**
@@ -231,11 +258,11 @@ public final class Npy {
         String kind = descr.length() == 3 ? descr.substring(1) : "";
         boolean int16 = INT16.contains(kind) && (descr.charAt(0) == '<' || bigEndian);
         DataType type = int16 ? DataType.INT32 : READ_TYPES.get(bigEndian ? "<" + kind : descr);
-        if (type == null && bigEndian && (kind.equals("i1") || kind.equals("u1") || kind.equals("b1"))) {
+        if (type == null && (kind.equals("i1") || kind.equals("u1") || kind.equals("b1"))) { // '<u1', '>u1': as '|u1'
             type = READ_TYPES.get("|" + kind);
         }
         if (type == null) {
-            throw new IOException("'" + name + "' holds dtype '" + descr + "'; supported are float16/32/64,"
+            throw new IOException("'" + name + "' holds dtype '" + SafeText.of(descr, 40) + "'; supported are float16/32/64,"
                     + " int8/16/32/64, uint8/16 and bool, little- or big-endian");
         }
         int itemSize = int16 ? 2 : type.getNumOfBytes();
@@ -255,8 +282,9 @@ public final class Npy {
     }
 
     /**
-     * Makes an array of a {@code .npy} file's data (exactly {@link Header#dataBytes()} bytes,
-     * little-endian).
+     * Makes an array of a {@code .npy} file's data (exactly {@link Header#dataBytes()} bytes, in the
+     * file's byte order: big-endian data are swapped, 16-bit integers widened, into a new buffer of
+     * {@link Header#arrayBytes()}, which must be at most 2 GiB).
      *
      * @param data the data (a direct buffer is used without a Java copy)
      * @param h the file's header
@@ -301,9 +329,8 @@ public final class Npy {
     private static ByteBuffer toLittleEndianArrayType(ByteBuffer data, Header h) {
         long numel = h.shape.size();
         long outBytes = numel * h.type.getNumOfBytes();
-        if (outBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(".npy data of " + outBytes + " bytes after conversion; fx4j converts"
-                    + " arrays of up to 2 GiB");
+        if (outBytes > Integer.MAX_VALUE) { // callers check arrayBytes() first, naming the file
+            throw new IllegalStateException(".npy data of " + outBytes + " bytes after conversion");
         }
         ByteBuffer in = data.duplicate().order(h.bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -406,9 +433,8 @@ public final class Npy {
     private static String find(Pattern p, String header, String file, String key) throws IOException {
         Matcher m = p.matcher(header);
         if (!m.find()) {
-            String shown = header.trim();
             throw new IOException("'" + file + "' has a corrupt .npy header: no '" + key + "' in "
-                    + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown));
+                    + SafeText.of(header.trim(), 200));
         }
         return m.group(1);
     }
@@ -430,13 +456,14 @@ public final class Npy {
                 continue; // the trailing comma of a 1-tuple, (3,)
             }
             if (!p.matches("[0-9]+")) {
-                throw new IOException("'" + name + "' has a corrupt .npy header: shape (" + s + ") holds '" + p
-                        + "', not a non-negative integer");
+                throw new IOException("'" + name + "' has a corrupt .npy header: shape (" + SafeText.of(s, 100)
+                        + ") holds '" + SafeText.of(p, 40) + "', not a non-negative integer");
             }
             try {
                 dims[n++] = Long.parseLong(p);
             } catch (NumberFormatException e) {
-                throw new IOException("'" + name + "' has a corrupt .npy header: shape entry " + p + " exceeds int64");
+                throw new IOException("'" + name + "' has a corrupt .npy header: shape entry " + SafeText.of(p, 40)
+                        + " exceeds int64");
             }
         }
         long[] out = new long[n];

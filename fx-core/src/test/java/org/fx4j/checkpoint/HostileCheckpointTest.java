@@ -38,7 +38,7 @@ class HostileCheckpointTest {
 
     /** The most a refusal may take. */
     static final long MAX_MILLIS = 5_000;
-    /** The most Java heap a refusal may allocate (garbage included). */
+    /** The most Java heap a refusal may allocate, garbage included (4 million memo entries take 247 MB). */
     static final long MAX_ALLOCATED = 320L << 20;
 
     @TempDir

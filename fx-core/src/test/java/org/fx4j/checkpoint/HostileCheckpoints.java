@@ -672,6 +672,10 @@ final class HostileCheckpoints {
         npz("shape-beyond-int64", m, false, "exceeds int64");
         m.put("w.npy", npy("<c8", "(2,)", 16));
         npz("complex", m, false, "holds dtype '<c8'");
+        m.put("w.npy", npy("\u001b[2J<f4\nforged", "(2,)", 8));
+        npz("descr-with-escapes", m, false, "holds dtype '\\x1b[2J<f4\\nforged'");
+        m.put("w.npy", npy("<f4", "(2, \u001b[2J)", 8));
+        npz("shape-with-escapes", m, false, "shape (2, \\x1b[2J) holds '[2J'");
         m.put("w.npy", npy("<f4", "(3,)", 8));
         npz("data-short", m, false, "holds 8 bytes of data");
         m.put("w.npy", npy("<f4", "(3,)", 8));

@@ -62,6 +62,44 @@ class NpyTest {
         }
     }
 
+    /** Big-endian, 16-bit and Fortran-ordered files, written by NumPy itself, read to the same values. */
+    @Test
+    void readsByteOrdersAndSixteenBitIntegersAsNumpyWrites(@TempDir Path dir) throws Exception {
+        TorchvisionReference.assumeAvailable();
+        String[][] cases = {
+            {">f4", "float32"}, {">f8", "float64"}, {"<i2", "int32"}, {">i2", "int32"}, {"<u2", "int32"},
+            {">u2", "int32"}, {">i8", "int64"}, {"<u1", "uint8"}, {">f4F", "float32"}, {">i2F", "int32"},
+        };
+        StringBuilder script = new StringBuilder("import numpy as np, sys\n");
+        for (String[] c : cases) {
+            String dtype = c[0].replace("F", "");
+            String order = c[0].endsWith("F") ? "F" : "C";
+            // Values that use every byte: negative where signed, above 2^15 for uint16, beyond 2^24 for 8-byte types.
+            script.append("v = np.array([[-7, 300, 1], [40000, -32768, 2]] if '").append(dtype)
+                    .append("'[1] == 'i' else [[7, 300, 1], [65535, 32768, 2]] if '").append(dtype)
+                    .append("'[1] == 'u' else [[-1.5, 3e-3, 1], [65504.25, 1e30, 2]])\n");
+            script.append("a = np.array(v.astype('").append(dtype).append("') if '").append(dtype)
+                    .append("'[1:] != 'i2' else np.clip(v, -32768, 32767).astype('").append(dtype).append("'), order='")
+                    .append(order).append("')\n");
+            script.append("if '").append(dtype).append("'[1:] == 'u1': a = np.clip(v, 0, 255).astype('u1')\n");
+            script.append("np.save(sys.argv[1] + '/").append(c[0]).append(".npy', a)\n");
+            script.append("np.savetxt(sys.argv[1] + '/").append(c[0]).append(".txt', a.astype('f8').ravel())\n");
+        }
+        Process p = new ProcessBuilder(TorchvisionReference.PYTHON, "-c", script.toString(), dir.toString())
+                .inheritIO().start();
+        assertEquals(0, p.waitFor());
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String[] c : cases) {
+                NDArray a = Npy.read(dir.resolve(c[0] + ".npy"), m, true);
+                assertEquals(new Shape(2, 3), a.getShape(), c[0]);
+                assertEquals(c[1], a.getDataType().name().toLowerCase(java.util.Locale.ROOT), c[0]);
+                double[] expected = Files.readAllLines(dir.resolve(c[0] + ".txt")).stream()
+                        .mapToDouble(Double::parseDouble).toArray();
+                assertArrayEquals(expected, a.toType(DataType.FLOAT64, false).toDoubleArray(), 0.0, c[0]);
+            }
+        }
+    }
+
     @Test
     void badFilesFailNamingTheFile(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("good.npy");

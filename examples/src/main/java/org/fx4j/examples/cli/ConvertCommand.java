@@ -73,7 +73,7 @@ public final class ConvertCommand implements Callable<Integer> {
                         .append(t.toLowerCase(Locale.ROOT).contains("bf") ? " -> F32" : " -> I32"));
                 w.println("note: widened " + c.widened().size() + " tensors exactly (" + sb + "): DJL has no bfloat16"
                         + " or int16 arrays, so OUT holds them as float32/int32, e.g. '"
-                        + c.widened().keySet().iterator().next() + "'");
+                        + org.fx4j.io.SafeText.of(c.widened().keySet().iterator().next()) + "'");
             }
             w.flush();
         }
