@@ -61,6 +61,24 @@ public final class F {
                     "adaptive_avg_pool2d",
                     a -> JniUtils.adaptiveAvgPool(PtArrays.pt(arr(a, 0), "adaptive_avg_pool2d"), (Shape) a[1]));
 
+    /** {@code F.max_pool2d(x, kernel, stride, padding)}. */
+    public static final FxFunction MAX_POOL2D =
+            FxFunction.atomic(
+                    "max_pool2d",
+                    a -> JniUtils.maxPool(PtArrays.pt(arr(a, 0), "max_pool2d"), (Shape) a[1], (Shape) a[2],
+                            (Shape) a[3], false));
+
+    /**
+     * {@code F.interpolate(x, size=(h, w), mode="nearest")}: libtorch's {@code upsample_nearest2d},
+     * whose source index is {@code floor(dst * (in / out))} in float, so odd sizes (13 -> 25) pick the
+     * rows torchvision picks.
+     */
+    public static final FxFunction INTERPOLATE_NEAREST =
+            FxFunction.atomic(
+                    "interpolate",
+                    a -> JniUtils.interpolate(PtArrays.pt(arr(a, 0), "interpolate"), ((Shape) a[1]).getShape(), 0,
+                            false));
+
     /** {@code F.dropout(x, p, training)}. */
     public static final FxFunction DROPOUT =
             FxFunction.atomic(
@@ -326,6 +344,31 @@ public final class F {
      */
     public static NDArray adaptiveAvgPool2d(NDArray x, int height, int width) {
         return ADAPTIVE_AVG_POOL2D.apply(x, new Shape(height, width));
+    }
+
+    /**
+     * {@code F.max_pool2d(x, kernel, stride, padding)} with square windows.
+     *
+     * @param x NCHW input
+     * @param kernel window side
+     * @param stride stride
+     * @param padding padding
+     * @return the pooled array
+     */
+    public static NDArray maxPool2d(NDArray x, int kernel, int stride, int padding) {
+        return MAX_POOL2D.apply(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding));
+    }
+
+    /**
+     * {@code F.interpolate(x, size=(height, width), mode="nearest")}.
+     *
+     * @param x NCHW input
+     * @param height output height
+     * @param width output width
+     * @return the resized array
+     */
+    public static NDArray interpolateNearest(NDArray x, long height, long width) {
+        return INTERPOLATE_NEAREST.apply(x, new Shape(height, width));
     }
 
     /**
