@@ -348,7 +348,10 @@ final class ExecutionPlan {
         if (value instanceof NDList) {
             NDList list = (NDList) value;
             for (int j = 0; j < list.size(); j++) {
-                addOutput(result, name + "." + j, list.get(j), kept, owner);
+                // A dict-returning module's items keep their keys: fpn.0 .. fpn.pool.
+                String key = list.get(j).getName();
+                addOutput(result, name + "." + (key == null || key.isEmpty() ? Integer.toString(j) : key), list.get(j),
+                        kept, owner);
             }
             return;
         }

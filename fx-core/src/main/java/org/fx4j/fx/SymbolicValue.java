@@ -28,11 +28,38 @@ final class SymbolicValue implements InvocationHandler {
     private final SymbolicValue outer;
     private Node node;
     private Object self;
+    /** For an item of a dict-returning leaf not read yet: the call, the item's index and the caller's scope. */
+    private Node pendingCall;
+    private int pendingIndex;
+    private String pendingScope;
 
     private SymbolicValue(Tracer tracer, Node node, SymbolicValue outer) {
         this.tracer = tracer;
         this.node = node;
         this.outer = outer;
+    }
+
+    /**
+     * An item of a dict-returning leaf's output: its {@code getitem} node is recorded (in the scope of
+     * the call) when the item is first used, as torch.fx records {@code out["0"]} when it is read.
+     */
+    static NDArray createItem(Tracer tracer, Node call, int index, String scope) {
+        NDArray proxy = create(tracer, null);
+        SymbolicValue handler = of(proxy);
+        handler.pendingCall = call;
+        handler.pendingIndex = index;
+        handler.pendingScope = scope;
+        return proxy;
+    }
+
+    /** Whether this is item {@code index} of {@code call}'s output and has not been read. */
+    boolean isUnreadItemOf(Node call, int index) {
+        return node == null && pendingCall == call && pendingIndex == index;
+    }
+
+    /** The call whose unread item this is, or null. */
+    Node unreadItemOf() {
+        return node == null ? pendingCall : null;
     }
 
     static NDArray create(Tracer tracer, Node node) {
@@ -45,7 +72,7 @@ final class SymbolicValue implements InvocationHandler {
 
     private NDArrayEx createInternal() {
         return (NDArrayEx) Proxy.newProxyInstance(NDArrayEx.class.getClassLoader(),
-                new Class<?>[] {NDArrayEx.class, SymbolicArray.class}, new SymbolicValue(tracer, node, this));
+                new Class<?>[] {NDArrayEx.class, SymbolicArray.class}, new SymbolicValue(tracer, node(), this));
     }
 
     private static Set<String> inPlaceMethods() {
@@ -89,8 +116,11 @@ final class SymbolicValue implements InvocationHandler {
         return tracer;
     }
 
-    /** The node this array currently stands for (rebound by in-place methods). */
+    /** The node this array currently stands for (rebound by in-place methods; an unread item's getitem, recorded now). */
     Node node() {
+        if (node == null) {
+            node = tracer.getitemNode(pendingCall, pendingIndex, pendingScope);
+        }
         return node;
     }
 
@@ -120,7 +150,7 @@ final class SymbolicValue implements InvocationHandler {
             return (Recorder) tracer;
         }
         if (outer != null) {
-            node = outer.node; // the internal view follows in-place updates of its array
+            node = outer.node(); // the internal view follows in-place updates of its array
         }
         switch (name) {
             case "toString":
@@ -135,9 +165,9 @@ final class SymbolicValue implements InvocationHandler {
             case "getDevice":
                 return tracer.constantManager().getDevice();
             case "getName":
-                return node.name();
+                return node().name();
             case "getUid":
-                return "fx:" + node.name();
+                return "fx:" + node().name();
             case "isReleased":
                 return false;
             case "close":
@@ -160,32 +190,33 @@ final class SymbolicValue implements InvocationHandler {
         String call = (internal() ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()";
         if (IN_PLACE.contains(name)) {
             int mark = tracer.mark();
-            Node updated = tracer.recordMethod(node, internal(), method, callArgs);
+            Node updated = tracer.recordMethod(node(), internal(), method, callArgs);
             SymbolicValue owner = internal() ? outer : this;
-            tracer.noteRebind(owner, owner.node, mark);
+            tracer.noteRebind(owner, owner.node(), mark);
             owner.node = updated;
             node = updated;
             return owner.self; // DJL's in-place methods return the updated array itself
 
         }
         if (NDArray.class.isAssignableFrom(rt) && rt.isAssignableFrom(NDArray.class)) {
-            return create(tracer, tracer.recordMethod(node, internal(), method, callArgs));
+            return create(tracer, tracer.recordMethod(node(), internal(), method, callArgs));
         }
         if (rt == void.class) {
-            throw tracer.unsupported(node, call, "changes the array in place without returning it (fx4j traces in-place"
+            throw tracer.unsupported(node(), call, "changes the array in place without returning it (fx4j traces in-place"
                     + " methods that return the array, such as addi, muli, subi, divi)");
         }
         if (NDArray.class.isAssignableFrom(rt) || rt == NDList.class) {
-            throw tracer.unsupported(node, call, rt == NDList.class
+            throw tracer.unsupported(node(), call, rt == NDList.class
                     ? "returns an NDList whose length is unknown while tracing"
                     : "returns an engine-specific array type");
         }
-        throw tracer.unsupported(node, call,
+        throw tracer.unsupported(node(), call,
                 "needs the data or the shape of a symbolic value, which does not exist while tracing (read shapes with"
                         + " SymShape.of(x) or SymInt.size(x, d))");
     }
 
     private String describe() {
-        return "SymbolicArray(" + node.qualifiedName() + ")";
+        return node == null ? "SymbolicArray(item " + pendingIndex + " of " + pendingCall.qualifiedName() + ")"
+                : "SymbolicArray(" + node.qualifiedName() + ")";
     }
 }

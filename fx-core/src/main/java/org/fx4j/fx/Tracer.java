@@ -111,8 +111,13 @@ public final class Tracer implements ModuleCallHandler, Recorder {
             ForwardContext ctx = new ForwardContext(null, modes, null, this, module);
             NDList out = module != null ? module.forward(ctx, inputs) : DjlBlocks.traceThrough(this, ctx, root, inputs);
             Map<String, Object> outputs = new LinkedHashMap<>();
-            for (int i = 0; i < out.size(); i++) {
-                outputs.put(out.size() == 1 ? "output" : "output_" + i, toArg(out.get(i)));
+            Node whole = wholeUnreadOutput(out);
+            if (whole != null) {
+                outputs.put("output", whole); // a dict-returning leaf's output returned as is: no getitem, as torch.fx
+            } else {
+                for (int i = 0; i < out.size(); i++) {
+                    outputs.put(out.size() == 1 ? "output" : "output_" + i, toArg(out.get(i)));
+                }
             }
             List<Node> all = new ArrayList<>(nodes);
             all.add(new Node(NodeOp.OUTPUT, "output", null, "output", List.of(outputs), null, 1));
@@ -258,11 +263,44 @@ public final class Tracer implements ModuleCallHandler, Recorder {
             return new NDList(SymbolicValue.create(this, node));
         }
         NDList out = new NDList(count);
+        if (block instanceof LeafModule && ((LeafModule) block).returnsDict()) {
+            for (int i = 0; i < count; i++) {
+                out.add(SymbolicValue.createItem(this, node, i, currentPath));
+            }
+            return out;
+        }
         for (int i = 0; i < count; i++) {
             Node item = addNode(NodeOp.CALL_FUNCTION, "getitem", "getitem", List.of(node, i), GETITEM, 1);
             out.add(SymbolicValue.create(this, item));
         }
         return out;
+    }
+
+    /** Records the getitem node of an item of a dict-returning leaf when it is first read, in the call's scope. */
+    Node getitemNode(Node call, int index, String scope) {
+        String saved = currentPath;
+        currentPath = scope;
+        try {
+            return addNode(NodeOp.CALL_FUNCTION, "getitem", "getitem", List.of(call, index), GETITEM, 1);
+        } finally {
+            currentPath = saved;
+        }
+    }
+
+    /** The call node whose whole, unread output {@code out} is, or null. */
+    private static Node wholeUnreadOutput(NDList out) {
+        SymbolicValue first = out.isEmpty() ? null : SymbolicValue.of(out.get(0));
+        Node call = first == null ? null : first.unreadItemOf();
+        if (call == null || call.outputCount() != out.size()) {
+            return null;
+        }
+        for (int i = 0; i < out.size(); i++) {
+            SymbolicValue v = SymbolicValue.of(out.get(i));
+            if (v == null || !v.isUnreadItemOf(call, i)) {
+                return null;
+            }
+        }
+        return call;
     }
 
     /** Reads one array of a multi-output module's result. */

@@ -20,4 +20,17 @@ public abstract class LeafModule extends Module {
     public int outputCount() {
         return 1;
     }
+
+    /**
+     * Returns whether this module's outputs form a dict, as torchvision ops such as the
+     * FeaturePyramidNetwork return an {@code OrderedDict}. Then, as under torch.fx, the trace records a
+     * {@code getitem} node only for the items the caller reads, and none when the caller returns the
+     * whole output; a tuple-like output (the default) records one {@code getitem} per item, as unpacking
+     * a tuple does.
+     *
+     * @return false unless overridden
+     */
+    public boolean returnsDict() {
+        return false;
+    }
 }

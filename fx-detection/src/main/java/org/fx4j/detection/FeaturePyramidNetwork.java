@@ -105,6 +105,12 @@ public final class FeaturePyramidNetwork extends LeafModule {
         return inChannels.length + extraNames().size();
     }
 
+    /** Its output is a dict, as torchvision's: traced, only the levels a caller reads get a getitem node. */
+    @Override
+    public boolean returnsDict() {
+        return true;
+    }
+
     /** {@inheritDoc} */
     @Override
     public List<String> inputNames() {
