@@ -84,4 +84,10 @@ public class Sequential extends Module {
         }
         return current;
     }
+
+    /** torch.nn.Sequential's forward argument is {@code input}: a traced sequence's placeholder is named so. */
+    @Override
+    public java.util.List<String> inputNames() {
+        return java.util.List.of("input");
+    }
 }

@@ -19,7 +19,7 @@ import org.fx4j.nn.Sequential;
  * 0.14): {@code features} (stem, 17 inverted residuals, 1x1 head), global average pooling,
  * {@code classifier} (dropout, linear).
  */
-public final class MobileNetV2 extends Module {
+public final class MobileNetV2 extends Module implements MobileNetFeatures {
 
     private static final int[][] SETTING = {
         {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}
@@ -27,6 +27,8 @@ public final class MobileNetV2 extends Module {
 
     private final Sequential features;
     private final Sequential classifier;
+    private final java.util.List<Integer> outChannels = new java.util.ArrayList<>();
+    private final java.util.List<Boolean> cn = new java.util.ArrayList<>();
 
     /** Creates MobileNetV2 with 1000 classes, width 1.0 and dropout 0.2. */
     public MobileNetV2() {
@@ -49,18 +51,43 @@ public final class MobileNetV2 extends Module {
         int input = makeDivisible(32 * widthMult, 8);
         int last = makeDivisible(1280 * Math.max(1.0, widthMult), 8);
         Sequential f = new Sequential(new Conv2dNormActivation(3, input, 3, 2, 1, norm, ReLU6::new));
+        outChannels.add(input);
+        cn.add(false);
         for (int[] s : SETTING) {
             int output = makeDivisible(s[1] * widthMult, 8);
             for (int i = 0; i < s[2]; i++) {
-                f.add(new InvertedResidual(input, output, i == 0 ? s[3] : 1, s[0], norm));
+                int stride = i == 0 ? s[3] : 1;
+                f.add(new InvertedResidual(input, output, stride, s[0], norm));
+                outChannels.add(output);
+                cn.add(stride > 1);
                 input = output;
             }
         }
         f.add(new Conv2dNormActivation(input, last, 1, 1, 1, norm, ReLU6::new));
+        outChannels.add(last);
+        cn.add(false);
         features = register("features", f);
         classifier = register("classifier", new Sequential(new Dropout(dropout), new Linear(last, numClasses)));
         TorchvisionInit.convolutions(this, Init.kaimingNormalFanOut(), true);
         TorchvisionInit.linears(this, Init.normal(0.01f));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Sequential features() {
+        return features;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int outChannels(int index) {
+        return outChannels.get(index);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean isCn(int index) {
+        return cn.get(index);
     }
 
     /** torchvision's {@code _make_divisible}: round to a multiple of {@code divisor}, not below 90 %. */

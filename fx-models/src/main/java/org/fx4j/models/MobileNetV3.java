@@ -24,7 +24,7 @@ import org.fx4j.nn.SqueezeExcitation;
  * of torchvision 0.14): {@code features} (stem, inverted residuals with optional squeeze-excitation,
  * 1x1 head), {@code avgpool}, {@code classifier}.
  */
-public final class MobileNetV3 extends Module {
+public final class MobileNetV3 extends Module implements MobileNetFeatures {
 
     /** One bneck row: input, kernel, expanded, output channels, SE, hard-swish, stride, dilation. */
     private static final class Conf {
@@ -81,16 +81,26 @@ public final class MobileNetV3 extends Module {
     private final Sequential features;
     private final Module avgpool;
     private final Sequential classifier;
+    private final java.util.List<Integer> outChannels = new java.util.ArrayList<>();
+    private final java.util.List<Boolean> cn = new java.util.ArrayList<>();
 
-    private MobileNetV3(Conf[] setting, int lastChannel, int numClasses, float dropout) {
-        IntFunction<Block> norm = c -> new BatchNorm2d(c, 0.001f, 0.01f);
+    /** torchvision's default normalisation of MobileNetV3: BatchNorm2d(eps=0.001, momentum=0.01). */
+    static final IntFunction<Block> DEFAULT_NORM = c -> new BatchNorm2d(c, 0.001f, 0.01f);
+
+    private MobileNetV3(Conf[] setting, int lastChannel, int numClasses, float dropout, IntFunction<Block> norm) {
         Sequential f = new Sequential(new Conv2dNormActivation(3, setting[0].in, 3, 2, 1, norm, Hardswish::new));
+        outChannels.add(setting[0].in);
+        cn.add(false);
         for (Conf c : setting) {
             f.add(new Bneck(c, norm));
+            outChannels.add(c.out);
+            cn.add(c.stride > 1);
         }
         int lastIn = setting[setting.length - 1].out;
         int lastOut = 6 * lastIn;
         f.add(new Conv2dNormActivation(lastIn, lastOut, 1, 1, 1, norm, Hardswish::new));
+        outChannels.add(lastOut);
+        cn.add(false);
         features = register("features", f);
         avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
         classifier = register("classifier", new Sequential(
@@ -105,6 +115,17 @@ public final class MobileNetV3 extends Module {
      * @return the model
      */
     public static MobileNetV3 large() {
+        return large(DEFAULT_NORM);
+    }
+
+    /**
+     * MobileNetV3-Large with another normalisation (torchvision's {@code norm_layer}; the detection
+     * backbones pass FrozenBatchNorm2d, eps 1e-5).
+     *
+     * @param norm normalisation factory (channels to block)
+     * @return the model
+     */
+    public static MobileNetV3 large(IntFunction<Block> norm) {
         Conf[] s = {
             new Conf(16, 3, 16, 16, false, false, 1, 1),
             new Conf(16, 3, 64, 24, false, false, 2, 1),
@@ -122,7 +143,7 @@ public final class MobileNetV3 extends Module {
             new Conf(160, 5, 960, 160, true, true, 1, 1),
             new Conf(160, 5, 960, 160, true, true, 1, 1),
         };
-        return new MobileNetV3(s, MobileNetV2.makeDivisible(1280, 8), 1000, 0.2f);
+        return new MobileNetV3(s, MobileNetV2.makeDivisible(1280, 8), 1000, 0.2f, norm);
     }
 
     /**
@@ -131,6 +152,16 @@ public final class MobileNetV3 extends Module {
      * @return the model
      */
     public static MobileNetV3 small() {
+        return small(DEFAULT_NORM);
+    }
+
+    /**
+     * MobileNetV3-Small with another normalisation.
+     *
+     * @param norm normalisation factory (channels to block)
+     * @return the model
+     */
+    public static MobileNetV3 small(IntFunction<Block> norm) {
         Conf[] s = {
             new Conf(16, 3, 16, 16, true, false, 2, 1),
             new Conf(16, 3, 72, 24, false, false, 2, 1),
@@ -144,7 +175,25 @@ public final class MobileNetV3 extends Module {
             new Conf(96, 5, 576, 96, true, true, 1, 1),
             new Conf(96, 5, 576, 96, true, true, 1, 1),
         };
-        return new MobileNetV3(s, MobileNetV2.makeDivisible(1024, 8), 1000, 0.2f);
+        return new MobileNetV3(s, MobileNetV2.makeDivisible(1024, 8), 1000, 0.2f, norm);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Sequential features() {
+        return features;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int outChannels(int index) {
+        return outChannels.get(index);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean isCn(int index) {
+        return cn.get(index);
     }
 
     /** {@inheritDoc} */
