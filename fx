@@ -6,7 +6,7 @@ CP_FILE="$ROOT/examples/target/classpath.txt"
 STAMP="$ROOT/examples/target/.fx-built"
 stale() {
   [ ! -f "$CP_FILE" ] || [ ! -f "$STAMP" ] && return 0
-  [ -n "$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/fx-core/src/main "$ROOT"/fx-models/src/main \
+  [ -n "$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/fx-core/src/main "$ROOT"/fx-models/src/main "$ROOT"/fx-detection/src/main \
           "$ROOT"/examples/src/main -newer "$STAMP" -print -quit 2>/dev/null)" ]
 }
 if stale; then

@@ -14,10 +14,12 @@ public final class CheckpointOptions {
     private final String prefix;
     private final boolean strict;
     private final DataType floatingType;
+    private final boolean onlyPrefixed;
 
     private CheckpointOptions(Builder b) {
         this.key = b.key;
         this.prefix = b.prefix;
+        this.onlyPrefixed = b.onlyPrefixed;
         this.strict = b.strict;
         this.floatingType = b.floatingType;
     }
@@ -59,6 +61,16 @@ public final class CheckpointOptions {
     }
 
     /**
+     * Returns whether keys without the prefix are dropped (a detection checkpoint's {@code rpn.*}
+     * when loading its {@code backbone.*}).
+     *
+     * @return true if only prefixed keys are kept
+     */
+    public boolean onlyPrefixed() {
+        return onlyPrefixed;
+    }
+
+    /**
      * Returns whether loading fails on any missing, unexpected or mis-shaped key.
      *
      * @return true if strict
@@ -81,6 +93,7 @@ public final class CheckpointOptions {
     public static final class Builder {
         private String key;
         private String prefix;
+        private boolean onlyPrefixed;
         private boolean strict = true;
         private DataType floatingType = DataType.FLOAT32;
 
@@ -108,6 +121,20 @@ public final class CheckpointOptions {
          */
         public Builder optPrefix(String p) {
             prefix = p;
+            return this;
+        }
+
+        /**
+         * Keeps only the keys that start with {@code p}, stripped of it: the backbone of a detection
+         * checkpoint ({@code optOnlyPrefixed("backbone.")} drops {@code rpn.*} and {@code roi_heads.*}),
+         * as {@code {k[len(p):]: v for k, v in sd.items() if k.startswith(p)}}.
+         *
+         * @param p the prefix
+         * @return this builder
+         */
+        public Builder optOnlyPrefixed(String p) {
+            prefix = p;
+            onlyPrefixed = true;
             return this;
         }
 

@@ -76,7 +76,7 @@ final class NpzReader {
         if (tensors.isEmpty()) {
             throw new CheckpointException(source + " is a zip file with no .npy entries: not an .npz checkpoint");
         }
-        return new TensorIndex(TorchCheckpointReader.stripPrefix(tensors, options.prefix(), source), source + " (npz)");
+        return new TensorIndex(TorchCheckpointReader.stripPrefix(tensors, options, source), source + " (npz)");
     }
 
     /**

@@ -166,7 +166,7 @@ public final class SafeTensors {
                     (info.end - info.begin) / type.getNumOfBytes());
             refs.put(info.name, TensorRef.checked(storage, 0, info.shape, stride, source));
         }
-        refs = TorchCheckpointReader.stripPrefix(refs, options.prefix(), source);
+        refs = TorchCheckpointReader.stripPrefix(refs, options, source);
         FileWindows windows = new FileWindows(channel, source);
         StoredTensor.StorageBytes bytes = storage -> {
             Info info = byName.get(storage.key);

@@ -192,16 +192,22 @@ final class TorchCheckpointReader {
             }
             out.put((String) e.getKey(), (TensorRef) e.getValue());
         }
-        return stripPrefix(out, options.prefix(), source);
+        return stripPrefix(out, options, source);
     }
 
-    static <V> Map<String, V> stripPrefix(Map<String, V> in, String prefix, String source) throws CheckpointException {
+    static <V> Map<String, V> stripPrefix(Map<String, V> in, CheckpointOptions options, String source)
+            throws CheckpointException {
+        String prefix = options.prefix();
         if (prefix == null || prefix.isEmpty()) {
             return in;
         }
         Map<String, V> out = new LinkedHashMap<>();
         for (Map.Entry<String, V> e : in.entrySet()) {
-            String k = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : e.getKey();
+            boolean prefixed = e.getKey().startsWith(prefix);
+            if (!prefixed && options.onlyPrefixed()) {
+                continue;
+            }
+            String k = prefixed ? e.getKey().substring(prefix.length()) : e.getKey();
             if (out.put(k, e.getValue()) != null) {
                 throw new CheckpointException(source + ": stripping prefix '" + prefix + "' makes key "
                         + BoundedText.of(k) + " appear twice");

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fx4j.examples.io.FeatureMapPicture;
+import org.fx4j.examples.Resnet50WithFpn;
 import org.fx4j.examples.io.ImageInputs;
 import org.fx4j.features.FeatureExtraction;
+import org.fx4j.fx.TraceOptions;
 import org.fx4j.features.FeatureExtractor;
 import org.fx4j.features.GraphNodeNames;
 import org.fx4j.fx.NodeOp;
@@ -107,6 +109,22 @@ public final class DemoCommand implements Callable<Integer> {
             }
             w.println("5. Feature-map pictures: " + out.resolve("layer1.png") + " ... " + out.resolve("layer4.png"));
             features.close();
+
+            w.println("6. Resnet50WithFpn, torchvision's documentation example: an extractor of resnet50's"
+                    + " layer1..layer4 (channels from a dry run), then a FeaturePyramidNetwork of "
+                    + Resnet50WithFpn.OUT_CHANNELS + " channels");
+            Resnet50WithFpn withFpn = new Resnet50WithFpn(manager);
+            withFpn.eval();
+            int nodes = FeatureExtraction.getGraphNodeNames(withFpn,
+                    TraceOptions.builder().suppressDiffWarning(true).build()).eval().size();
+            w.println("   " + nodes + " graph nodes (torchvision lists 174), the last one 'fpn'; levels of the sample"
+                    + " picture:");
+            try (NDManager run = manager.newSubManager()) {
+                x.tempAttach(run);
+                for (NDArray level : withFpn.forward(new NDList(x))) {
+                    w.println("   " + FeatureSummary.line(level.getName(), level, 6));
+                }
+            }
             w.flush();
         }
         return 0;

@@ -30,8 +30,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fx extract MODEL --nodes N1[:alias],N2 [--weights FILE] [--input FILE] [--size 224] [--out DIR]
- * [--png]}: builds the extractor, runs it and prints name, shape, mean and std per output.
+ * {@code fx extract MODEL (--nodes N1[:alias],N2 | --fpn) [--weights FILE] [--input FILE] [--size 224]
+ * [--out DIR] [--png]}: builds the extractor (or the FPN backbone), runs it and prints name, shape,
+ * mean and std per output.
  */
 @Command(name = "extract", mixinStandardHelpOptions = true, description = "Extract intermediate features of a model.")
 public final class ExtractCommand implements Callable<Integer> {
@@ -42,9 +43,14 @@ public final class ExtractCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model name, e.g. resnet50.")
     private String model;
 
-    @Option(names = "--nodes", required = true, split = ",", paramLabel = "NODE[:ALIAS]",
-            description = "Nodes to return, e.g. layer1:c2,layer4 (see `fx nodes MODEL`).")
+    @Option(names = "--nodes", split = ",", paramLabel = "NODE[:ALIAS]",
+            description = "Nodes to return, e.g. layer1:c2,layer4 (see `fx nodes MODEL`); required unless --fpn.")
     private List<String> nodes;
+
+    @Option(names = "--fpn", description = "Run MODEL's detection backbone with an FPN (resnetFpnBackbone, 3 trainable"
+            + " layers; mobilenetBackbone for mobilenet_v2/v3) and return its levels 0..3 and pool. --weights takes its"
+            + " state dict (keys body.*, fpn.*), or a detection checkpoint with --prefix backbone.")
+    private boolean fpn;
 
     @Option(names = "--input", paramLabel = "FILE",
             description = "PNG/JPEG (resized, ImageNet-normalised) or .npy float32 NCHW tensor; default: bundled sample.")
@@ -102,12 +108,18 @@ public final class ExtractCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--png needs --out DIR to write the pictures to");
         }
         CliChecks.size(spec, size);
+        if (fpn && nodes != null) {
+            throw new ParameterException(spec.commandLine(), "--fpn returns the pyramid's levels; drop --nodes");
+        }
+        if (!fpn && nodes == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--nodes=NODE[:ALIAS]' (or --fpn)");
+        }
         if (out != null) {
             OutputPaths.checkDirectory(spec, "--out", out, false);
         }
         PrintWriter w = spec.commandLine().getOut();
-        Module net = catalog.create(model);
-        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(
+        Module net = fpn ? FpnBackboneCatalog.create(model) : catalog.create(model);
+        Module fx = fpn ? net : FeatureExtraction.createFeatureExtractor(
                 net, ReturnNodes.of(parseNodes(nodes)), TraceOptions.builder().suppressDiffWarning(true).build());
         fx.eval();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -119,8 +131,8 @@ public final class ExtractCommand implements Callable<Integer> {
                         + " infinite values; torchvision accepts them, and they run into the features");
                 err.flush();
             }
-            String origin = weights.apply(net, manager);
-            w.println("# " + model + " (" + origin + "), input "
+            String origin = weights.apply(net, manager, fpn);
+            w.println("# " + model + (fpn ? " FPN backbone" : "") + " (" + origin + "), input "
                     + (input == null ? "bundled sample.png" : input.toString()) + " " + x.getShape());
             NDList features = fx.forward(new NDList(x));
             int width = features.stream().mapToInt(a -> a.getName().length()).max().orElse(4);
@@ -130,8 +142,8 @@ public final class ExtractCommand implements Callable<Integer> {
             if (out != null) {
                 Files.createDirectories(out);
                 Map<String, Boolean> channelsLast = new HashMap<>();
-                if (png) {
-                    for (FeatureInfo.Entry e : FeatureInfo.of(fx, x.getShape()).entries()) {
+                if (png && fx instanceof FeatureExtractor) {
+                    for (FeatureInfo.Entry e : FeatureInfo.of((FeatureExtractor) fx, x.getShape()).entries()) {
                         channelsLast.put(e.name(), e.channelsLast());
                     }
                 }

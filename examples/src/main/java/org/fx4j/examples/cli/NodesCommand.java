@@ -16,7 +16,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code fx nodes MODEL [--mode train|eval] [--json]}: the graph node names, as get_graph_node_names. */
+/**
+ * {@code fx nodes MODEL [--fpn] [--mode train|eval] [--json]}: the graph node names, as
+ * get_graph_node_names, of the model or of its FPN backbone.
+ */
 @Command(name = "nodes", mixinStandardHelpOptions = true, description = "List a model's graph nodes (train and eval).")
 public final class NodesCommand implements Callable<Integer> {
 
@@ -43,6 +46,10 @@ public final class NodesCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the known models instead.")
     private boolean list;
 
+    @Option(names = "--fpn", description = "The nodes of MODEL's detection backbone with an FPN (resnetFpnBackbone;"
+            + " mobilenetBackbone for mobilenet_v2/v3), as torchvision's resnet_fpn_backbone.")
+    private boolean fpn;
+
     private final ModelCatalog catalog;
 
     /**
@@ -68,7 +75,8 @@ public final class NodesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("missing MODEL, e.g. `fx nodes resnet50`; `fx nodes --list` lists the models");
         }
         GraphNodeNames names = FeatureExtraction.getGraphNodeNames(
-                catalog.create(model), TraceOptions.builder().suppressDiffWarning(true).build());
+                fpn ? FpnBackboneCatalog.create(model) : catalog.create(model),
+                TraceOptions.builder().suppressDiffWarning(true).build());
         if (json) {
             Map<String, List<String>> obj = new LinkedHashMap<>();
             if (mode != Mode.eval) {

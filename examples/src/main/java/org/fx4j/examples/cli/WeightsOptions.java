@@ -32,12 +32,27 @@ public final class WeightsOptions {
      * @return the options (strict)
      */
     CheckpointOptions checkpointOptions() {
+        return checkpointOptions(false);
+    }
+
+    /**
+     * Returns the reading options these flags describe.
+     *
+     * @param prefixSelects whether {@code --prefix} also drops the keys without it (a detection checkpoint's
+     *     {@code rpn.*} when its {@code backbone.*} is loaded)
+     * @return the options (strict)
+     */
+    CheckpointOptions checkpointOptions(boolean prefixSelects) {
         CheckpointOptions.Builder b = CheckpointOptions.builder();
         if (key != null) {
             b.optKey(key);
         }
         if (prefix != null) {
-            b.optPrefix(prefix);
+            if (prefixSelects) {
+                b.optOnlyPrefixed(prefix);
+            } else {
+                b.optPrefix(prefix);
+            }
         }
         return b.build();
     }
@@ -51,13 +66,26 @@ public final class WeightsOptions {
      * @throws IOException if the checkpoint cannot be read or does not fit the model
      */
     String apply(Module model, NDManager manager) throws IOException {
+        return apply(model, manager, false);
+    }
+
+    /**
+     * Initialises a model: loads {@code --weights} strictly, or initialises it randomly.
+     *
+     * @param model the model
+     * @param manager owns the parameters
+     * @param prefixSelects whether {@code --prefix} keeps only the keys with it
+     * @return a one-line description of the weights
+     * @throws IOException if the checkpoint cannot be read or does not fit the model
+     */
+    String apply(Module model, NDManager manager, boolean prefixSelects) throws IOException {
         if (weights == null) {
             Engine.getInstance().setRandomSeed(ModelCatalog.SEED);
             model.initialize(manager);
             return "torchvision random initialisation, seed " + ModelCatalog.SEED;
         }
         long start = System.nanoTime();
-        LoadReport report = Checkpoints.load(model, weights, manager, checkpointOptions());
+        LoadReport report = Checkpoints.load(model, weights, manager, checkpointOptions(prefixSelects));
         double ms = (System.nanoTime() - start) / 1e6;
         return String.format(Locale.ROOT, "weights %s: %d tensors loaded in %.0f ms", weights, report.loadedCount(), ms);
     }

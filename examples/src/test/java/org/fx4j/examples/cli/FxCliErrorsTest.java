@@ -93,7 +93,7 @@ class FxCliErrorsTest {
                 "resnet18", "--nodes", "layer1", "--size", "abc");
         refused("--size must be between 32 and 4096, got 8 (see `fx extract --help`)", "extract", "resnet18",
                 "--nodes", "layer1", "--size", "8");
-        refused("Missing required option: '--nodes=NODE[:ALIAS]' (see `fx extract --help`)", "extract", "resnet18");
+        refused("Missing required option: '--nodes=NODE[:ALIAS]' (or --fpn) (see `fx extract --help`)", "extract", "resnet18");
         refused("--iters must be at least 1, got 0 (see `fx bench --help`)", "bench", "resnet18", "--nodes", "layer1",
                 "--iters", "0");
         refused("--warmup-seconds must be a finite number of at least 0.0, got NaN", "bench", "resnet18", "--nodes",
