@@ -10,6 +10,10 @@ which also warms up for --jvm-warmup-seconds (JIT compilation) before its timed 
 usage: fx-bench/compare_torchvision.py [--model resnet50] [--nodes layer1,layer2,layer3,layer4]
        [--batches 1,8,32] [--threads 2] [--iters 10] [--warmup 3] [--rounds 3] [--size 224]
        [--plot docs/bench-resnet50.png] [--json out.json]
+       fx-bench/compare_torchvision.py --fpn [--model resnet50] [--fpn-size 800x1088] [--threads 2]
+       [--iters 5] [--warmup 2] [--rounds 3]
+With --fpn it times the detection backbone instead: torchvision's resnet_fpn_backbone(MODEL) forward
+against fx4j's resnetFpnBackbone(MODEL) (`./fx bench MODEL --fpn`), batch 1, at --fpn-size.
 """
 import argparse
 import json
@@ -59,6 +63,41 @@ def fx4j_round(args, batch):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def fpn_round(backbone, height, width, warmup, iters):
+    x = torch.rand(1, 3, height, width)
+    with torch.no_grad():
+        for _ in range(warmup):
+            backbone(x)
+        samples = []
+        for _ in range(iters):
+            t = time.perf_counter()
+            backbone(x)
+            samples.append((time.perf_counter() - t) * 1000)
+    return samples
+
+
+def compare_fpn(args):
+    from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+    height, width = (int(v) for v in args.fpn_size.split("x"))
+    backbone = resnet_fpn_backbone(backbone_name=args.model, weights=None).eval()
+    cmd = [os.path.join(ROOT, "fx"), "bench", args.model, "--fpn", "--size", str(height), "--width", str(width),
+           "--iters", str(args.iters), "--warmup", str(args.warmup), "--threads", str(args.threads),
+           "--warmup-seconds", str(args.jvm_warmup_seconds), "--json"]
+    tv, fx = [], []
+    for r in range(args.rounds):
+        for side in (["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]):
+            if side == "tv":
+                tv += fpn_round(backbone, height, width, args.warmup, args.iters)
+            else:
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                fx.append(json.loads(out.strip().splitlines()[-1])["median_ms"])
+    t, f = statistics.median(tv), statistics.median(fx)
+    print(f"# {args.model} FPN backbone (resnet_fpn_backbone / resnetFpnBackbone), batch 1, {height}x{width}, "
+          f"threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
+          f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"torchvision {t:.1f} ms, fx4j {f:.1f} ms, fx4j/torchvision {f / t:.3f}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet50")
@@ -73,10 +112,16 @@ def main():
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--plot")
     p.add_argument("--json")
+    p.add_argument("--fpn", action="store_true", help="time the FPN detection backbone instead")
+    p.add_argument("--fpn-size", default="800x1088")
     args = p.parse_args()
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.fpn:
+        subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
+        compare_fpn(args)
+        return
     model = getattr(models, args.model)().eval()
     nodes = args.nodes.split(",")
     batches = [int(b) for b in args.batches.split(",")]

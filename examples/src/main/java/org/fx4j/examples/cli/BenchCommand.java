@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fx4j.detection.DetectionBackbones;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.features.FeatureExtractor;
 import org.fx4j.features.ReturnNodes;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -42,8 +44,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model name, e.g. resnet50.")
     private String model;
 
-    @Option(names = "--nodes", required = true, split = ",", paramLabel = "NODE[:ALIAS]", description = "Nodes to return.")
+    @Option(names = "--nodes", split = ",", paramLabel = "NODE[:ALIAS]",
+            description = "Nodes to return; required unless --fpn.")
     private List<String> nodes;
+
+    @Option(names = "--fpn", description = "Time MODEL's detection backbone with an FPN (resnetFpnBackbone;"
+            + " mobilenetBackbone for mobilenet_v2/v3) instead of an extractor.")
+    private boolean fpn;
+
+    @Option(names = "--width", description = "Image width (default: --size; detection inputs are often 800x1088).")
+    private Integer width;
 
     @Option(names = "--batch", defaultValue = "1", description = "Batch size (default ${DEFAULT-VALUE}).")
     private int batch;
@@ -93,6 +103,13 @@ public final class BenchCommand implements Callable<Integer> {
         CliChecks.atLeast(spec, "--warmup", warmup, 0);
         CliChecks.atLeast(spec, "--warmup-seconds", warmupSeconds, 0);
         CliChecks.size(spec, size);
+        if (width != null) {
+            CliChecks.size(spec, width);
+        }
+        if (fpn == (nodes != null)) {
+            throw new ParameterException(spec.commandLine(), fpn ? "--fpn times the pyramid; drop --nodes"
+                    : "Missing required option: '--nodes=NODE[:ALIAS]' (or --fpn)");
+        }
         if (threads != null) {
             CliChecks.atLeast(spec, "--threads", threads, 1);
         }
@@ -112,29 +129,43 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int measure() throws IOException {
-        Module net = catalog.create(model);
-        ReturnNodes spec = ReturnNodes.of(ExtractCommand.parseNodes(nodes));
+        Module net = fpn ? FpnBackboneCatalog.create(model) : catalog.create(model);
         TraceOptions quiet = TraceOptions.builder().suppressDiffWarning(true).build();
-        Timing build = Timing.measure(() -> FeatureExtraction.createFeatureExtractor(net, spec, quiet), 20, 20);
-        FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, spec, quiet);
+        Timing build = null;
+        Module fx = fpn ? DetectionBackbones.traced(net) : net;
+        if (!fpn) {
+            ReturnNodes spec = ReturnNodes.of(ExtractCommand.parseNodes(nodes));
+            build = Timing.measure(() -> FeatureExtraction.createFeatureExtractor(net, spec, quiet), 20, 20);
+            fx = FeatureExtraction.createFeatureExtractor(net, spec, quiet);
+        }
         fx.eval();
+        Module timed = fx;
         Map<String, Object> result = new LinkedHashMap<>();
+        int imageWidth = width == null ? size : width;
         try (NDManager manager = NDManager.newBaseManager()) {
-            weights.apply(net, manager);
+            weights.apply(net, manager, fpn);
             net.eval();
-            NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, 3, size, size));
-            Timing extract = Timing.measure(() -> fx.forward(new NDList(x)).close(), warmup, warmupSeconds, iters);
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, 3, size, imageWidth));
+            Timing extract = Timing.measure(() -> {
+                try (NDManager run = manager.newSubManager()) {
+                    x.tempAttach(run); // an eager module's intermediates live in the input's manager: scope them
+                    timed.forward(new NDList(x)).close();
+                }
+            }, warmup, warmupSeconds, iters);
             result.put("model", model);
-            result.put("nodes", fx.outputNames());
+            result.put("nodes", fpn ? List.of("fpn") : ((FeatureExtractor) fx).outputNames());
             result.put("batch", batch);
             result.put("size", size);
+            result.put("width", imageWidth);
             result.put("threads", JniUtils.getNumThreads());
             result.put("iters", iters);
             result.put("median_ms", round(extract.medianMs));
             result.put("min_ms", round(extract.minMs));
             result.put("max_ms", round(extract.maxMs));
             result.put("images_per_s", round(extract.imagesPerSecond(batch)));
-            result.put("build_ms", round(build.medianMs));
+            if (build != null) {
+                result.put("build_ms", round(build.medianMs));
+            }
             if (eager) {
                 Timing full = Timing.measure(() -> {
                     try (NDManager run = manager.newSubManager()) {
@@ -154,10 +185,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
         } else {
-            w.printf(Locale.ROOT, "%s %s batch=%d size=%d threads=%d%n", model, result.get("nodes"), batch, size,
-                    (Integer) result.get("threads"));
-            w.printf(Locale.ROOT, "  trace + build:      median %8.2f ms%n", build.medianMs);
-            w.printf(Locale.ROOT, "  extractor forward:  median %8.2f ms  (min %.2f, max %.2f)  %8.2f images/s%n",
+            w.printf(Locale.ROOT, "%s %s batch=%d size=%dx%d threads=%d%n", model, result.get("nodes"), batch, size,
+                    (Integer) result.get("width"), (Integer) result.get("threads"));
+            if (build != null) {
+                w.printf(Locale.ROOT, "  trace + build:      median %8.2f ms%n", build.medianMs);
+            }
+            w.printf(Locale.ROOT, (fpn ? "  FPN backbone fwd:  " : "  extractor forward: ")
+                    + " median %8.2f ms  (min %.2f, max %.2f)  %8.2f images/s%n",
                     (Double) result.get("median_ms"), (Double) result.get("min_ms"), (Double) result.get("max_ms"),
                     (Double) result.get("images_per_s"));
             if (eager) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fx4j.detection.DetectionBackbones;
 import org.fx4j.examples.io.FeatureMapPicture;
 import org.fx4j.features.FeatureInfo;
 import org.fx4j.examples.io.ImageInputs;
@@ -119,7 +120,7 @@ public final class ExtractCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         Module net = fpn ? FpnBackboneCatalog.create(model) : catalog.create(model);
-        Module fx = fpn ? net : FeatureExtraction.createFeatureExtractor(
+        Module fx = fpn ? DetectionBackbones.traced(net) : FeatureExtraction.createFeatureExtractor(
                 net, ReturnNodes.of(parseNodes(nodes)), TraceOptions.builder().suppressDiffWarning(true).build());
         fx.eval();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -135,6 +136,9 @@ public final class ExtractCommand implements Callable<Integer> {
             w.println("# " + model + (fpn ? " FPN backbone" : "") + " (" + origin + "), input "
                     + (input == null ? "bundled sample.png" : input.toString()) + " " + x.getShape());
             NDList features = fx.forward(new NDList(x));
+            if (fpn) {
+                features.forEach(f -> f.setName(f.getName().substring("fpn.".length()))); // the levels: 0..3, pool
+            }
             int width = features.stream().mapToInt(a -> a.getName().length()).max().orElse(4);
             for (NDArray f : features) {
                 w.println(FeatureSummary.line(f.getName(), f, width));
@@ -142,7 +146,7 @@ public final class ExtractCommand implements Callable<Integer> {
             if (out != null) {
                 Files.createDirectories(out);
                 Map<String, Boolean> channelsLast = new HashMap<>();
-                if (png && fx instanceof FeatureExtractor) {
+                if (png && !fpn) {
                     for (FeatureInfo.Entry e : FeatureInfo.of((FeatureExtractor) fx, x.getShape()).entries()) {
                         channelsLast.put(e.name(), e.channelsLast());
                     }

@@ -1,0 +1,42 @@
+package org.fx4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.fx4j.features.FeatureExtraction;
+import org.fx4j.fx.TraceOptions;
+import org.junit.jupiter.api.Test;
+
+/** The seed's example: channels from the dry run, torchvision's 174 nodes, five named levels. */
+class Resnet50WithFpnTest {
+
+    @Test
+    void buildsTracesAndRuns() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            Resnet50WithFpn model = new Resnet50WithFpn(m);
+            model.eval();
+            List<String> nodes = FeatureExtraction.getGraphNodeNames(model,
+                    TraceOptions.builder().suppressDiffWarning(true).build()).eval();
+            assertEquals(174, nodes.size());
+            assertTrue(nodes.contains("body.add_13") && nodes.get(173).equals("fpn"), nodes.toString());
+            assertEquals(List.of(256L, 256L, 1024L, 256L), List.of(
+                    model.stateDict().get("fpn.inner_blocks.0.0.weight").getShape().get(1),
+                    model.stateDict().get("fpn.inner_blocks.0.0.weight").getShape().get(0),
+                    model.stateDict().get("fpn.inner_blocks.2.0.weight").getShape().get(1),
+                    model.stateDict().get("fpn.layer_blocks.3.0.weight").getShape().get(0)),
+                    "in_channels_list [256, 512, 1024, 2048] from the dry run");
+            NDList levels = model.forward(new NDList(m.randomUniform(0f, 1f, new Shape(1, 3, 128, 96))));
+            List<String> names = new ArrayList<>();
+            levels.forEach(a -> names.add(a.getName() + a.getShape()));
+            assertEquals(List.of("0(1, 256, 32, 24)", "1(1, 256, 16, 12)", "2(1, 256, 8, 6)", "3(1, 256, 4, 3)",
+                    "pool(1, 256, 2, 2)"), names);
+        }
+    }
+}
