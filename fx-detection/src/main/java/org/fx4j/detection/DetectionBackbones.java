@@ -211,8 +211,8 @@ public final class DetectionBackbones {
      * The backbone traced, as torchvision's backbones run under TorchScript or a GraphModule: an
      * extractor of its {@code fpn} node, whose outputs are the levels named {@code fpn.0 .. fpn.pool}.
      * It frees every intermediate at its last use, where the eager (DJL-style) forward keeps them all
-     * until the forward's manager closes: for resnet50 at 800x1088 this takes 1.3-1.5 s against 2.5-4.8 s
-     * eager on the 2-core reference machine. Parameters are shared with {@code backbone}.
+     * until the forward's manager closes (gigabytes at detection sizes). Parameters are shared with
+     * {@code backbone}.
      *
      * @param backbone the backbone (a {@link BackboneWithFPN} or any module with an {@code fpn} node)
      * @return the extractor
