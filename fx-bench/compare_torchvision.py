@@ -83,11 +83,11 @@ def compare_fpn(args):
     cmd = [os.path.join(ROOT, "fx"), "bench", args.model, "--fpn", "--size", str(height), "--width", str(width),
            "--iters", str(args.iters), "--warmup", str(args.warmup), "--threads", str(args.threads),
            "--warmup-seconds", str(args.jvm_warmup_seconds), "--json"]
-    tv, fx = [], []
+    tv, fx = [], []  # per-round medians on both sides
     for r in range(args.rounds):
         for side in (["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]):
             if side == "tv":
-                tv += fpn_round(backbone, height, width, args.warmup, args.iters)
+                tv.append(statistics.median(fpn_round(backbone, height, width, args.warmup, args.iters)))
             else:
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 fx.append(json.loads(out.strip().splitlines()[-1])["median_ms"])
@@ -95,7 +95,8 @@ def compare_fpn(args):
     print(f"# {args.model} FPN backbone (resnet_fpn_backbone / resnetFpnBackbone), batch 1, {height}x{width}, "
           f"threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
           f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
-    print(f"torchvision {t:.1f} ms, fx4j {f:.1f} ms, fx4j/torchvision {f / t:.3f}")
+    print(f"medians of the per-round medians: torchvision {t:.1f} ms, fx4j {f:.1f} ms, fx4j/torchvision {f / t:.3f}")
+    print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
 
 
 def main():

@@ -129,6 +129,9 @@ final class ExecutionPlan {
     private final Parameter[] state;
     private final NDArray[] constantArrays;
 
+    /** Per output: whether it is a dict-returning leaf's whole output (its items keep their keys). */
+    private final boolean[] dictOutputs;
+
     ExecutionPlan(Graph graph, String className, Collection<Parameter> state) {
         this.className = className;
         this.state = state.toArray(new Parameter[0]);
@@ -163,8 +166,11 @@ final class ExecutionPlan {
         Map<String, Object> outs = graph.outputs();
         this.outputNames = outs.keySet().toArray(new String[0]);
         this.outputs = new Arg[outputNames.length];
+        this.dictOutputs = new boolean[outputNames.length];
         int k = 0;
         for (Object o : outs.values()) {
+            dictOutputs[k] = o instanceof Node && ((Node) o).callable() instanceof org.fx4j.nn.LeafModule
+                    && ((org.fx4j.nn.LeafModule) ((Node) o).callable()).returnsDict();
             outputs[k++] = compile(o, slotOf);
         }
         this.borrowed = new boolean[slotCount];
@@ -285,7 +291,8 @@ final class ExecutionPlan {
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);
-                addOutput(result, outputNames[i], v, kept, inputs.isEmpty() ? null : inputs.get(0).getManager());
+                addOutput(result, outputNames[i], v, dictOutputs[i], kept,
+                        inputs.isEmpty() ? null : inputs.get(0).getManager());
             }
             return result;
         } catch (RuntimeException e) {
@@ -337,6 +344,8 @@ final class ExecutionPlan {
             Object v = output.resolve(slots);
             if (v instanceof NDList) {
                 result.addAll((NDList) v);
+            } else if (recorder instanceof Tracer && isWholeCall(v)) {
+                result.addAll(((Tracer) recorder).itemsOf(SymbolicValue.of(v).node())); // a dict output: its items
             } else {
                 result.add((NDArray) v);
             }
@@ -344,14 +353,21 @@ final class ExecutionPlan {
         return result;
     }
 
-    private void addOutput(NDList result, String name, Object value, Set<NDArray> kept, NDManager owner) {
+    /** Whether a re-traced value stands for a whole multi-output call (a dict-returning leaf's output). */
+    private static boolean isWholeCall(Object v) {
+        SymbolicValue s = SymbolicValue.of(v);
+        return s != null && s.itemOf() == null && s.node().outputCount() > 1;
+    }
+
+    private void addOutput(NDList result, String name, Object value, boolean dict, Set<NDArray> kept,
+            NDManager owner) {
         if (value instanceof NDList) {
             NDList list = (NDList) value;
             for (int j = 0; j < list.size(); j++) {
-                // A dict-returning module's items keep their keys: fpn.0 .. fpn.pool.
-                String key = list.get(j).getName();
+                // A dict-returning module's items keep their keys (fpn.0 .. fpn.pool), a tuple's their index.
+                String key = dict ? list.get(j).getName() : null;
                 addOutput(result, name + "." + (key == null || key.isEmpty() ? Integer.toString(j) : key), list.get(j),
-                        kept, owner);
+                        false, kept, owner);
             }
             return;
         }
@@ -402,6 +418,14 @@ final class ExecutionPlan {
                 NDList in = new NDList(args.length);
                 for (Object a : args) {
                     in.add((NDArray) a);
+                }
+                List<String> names = ins.node.argNames();
+                if (names != null) {
+                    for (int i = 0; i < in.size() && i < names.size(); i++) {
+                        if (names.get(i) != null) {
+                            in.get(i).setName(names.get(i));
+                        }
+                    }
                 }
                 NDList out = ctx.call((Block) ins.callable, in);
                 if (ins.node.outputCount() == 1) {

@@ -24,6 +24,8 @@ public final class Node {
     private final int outputCount;
     private final String modulePath;
     private final boolean listed;
+    /** For a leaf call: the names its caller gave the input arrays (an FPN's level names), or null. */
+    private List<String> argNames;
 
     Node(NodeOp op, String name, String qualifiedName, String target, List<Object> args, Object callable, int outputCount) {
         this(op, name, qualifiedName, target, args, callable, outputCount, "");
@@ -170,5 +172,14 @@ public final class Node {
     @Override
     public String toString() {
         return op.fxName() + " " + (qualifiedName == null ? name : qualifiedName) + " -> " + target;
+    }
+
+    /** The names the caller gave this leaf call's input arrays ({@code setName} while tracing), or null. */
+    List<String> argNames() {
+        return argNames;
+    }
+
+    void argNames(List<String> names) {
+        argNames = names;
     }
 }

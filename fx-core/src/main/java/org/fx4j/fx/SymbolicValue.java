@@ -28,10 +28,11 @@ final class SymbolicValue implements InvocationHandler {
     private final SymbolicValue outer;
     private Node node;
     private Object self;
-    /** For an item of a dict-returning leaf not read yet: the call, the item's index and the caller's scope. */
+    /** For an item of a dict-returning leaf: the call and the item's index (kept after it is read). */
     private Node pendingCall;
     private int pendingIndex;
-    private String pendingScope;
+    /** The name code gave this array ({@code setName}): replayed on the real array before a leaf call. */
+    private String label;
 
     private SymbolicValue(Tracer tracer, Node node, SymbolicValue outer) {
         this.tracer = tracer;
@@ -43,23 +44,37 @@ final class SymbolicValue implements InvocationHandler {
      * An item of a dict-returning leaf's output: its {@code getitem} node is recorded (in the scope of
      * the call) when the item is first used, as torch.fx records {@code out["0"]} when it is read.
      */
-    static NDArray createItem(Tracer tracer, Node call, int index, String scope) {
+    static NDArray createItem(Tracer tracer, Node call, int index) {
         NDArray proxy = create(tracer, null);
         SymbolicValue handler = of(proxy);
         handler.pendingCall = call;
         handler.pendingIndex = index;
-        handler.pendingScope = scope;
         return proxy;
     }
 
-    /** Whether this is item {@code index} of {@code call}'s output and has not been read. */
-    boolean isUnreadItemOf(Node call, int index) {
-        return node == null && pendingCall == call && pendingIndex == index;
+    /** Whether this array is item {@code index} of {@code call}'s dict output (read or not, updated in place or not). */
+    boolean isItemOf(Node call, int index) {
+        return pendingCall == call && pendingIndex == index;
     }
 
-    /** The call whose unread item this is, or null. */
-    Node unreadItemOf() {
-        return node == null ? pendingCall : null;
+    /** The dict-returning call this array is an item of, or null. */
+    Node itemOf() {
+        return pendingCall;
+    }
+
+    /** Whether this is an item whose getitem node has not been recorded. */
+    boolean isUnread() {
+        return node == null;
+    }
+
+    /** The name code gave this array while tracing, or null. */
+    String label() {
+        return label;
+    }
+
+    /** Forgets the getitem node of an item whose recording was dropped (a truncated trace attempt). */
+    void unread() {
+        node = null;
     }
 
     static NDArray create(Tracer tracer, Node node) {
@@ -119,7 +134,7 @@ final class SymbolicValue implements InvocationHandler {
     /** The node this array currently stands for (rebound by in-place methods; an unread item's getitem, recorded now). */
     Node node() {
         if (node == null) {
-            node = tracer.getitemNode(pendingCall, pendingIndex, pendingScope);
+            node = tracer.getitemNode(this, pendingCall, pendingIndex); // recorded where it is read, as torch.fx
         }
         return node;
     }
@@ -165,13 +180,15 @@ final class SymbolicValue implements InvocationHandler {
             case "getDevice":
                 return tracer.constantManager().getDevice();
             case "getName":
-                return node().name();
+                return node == null ? null : node.name(); // naming an unread item does not read it
             case "getUid":
-                return "fx:" + node().name();
+                return "fx:" + (node == null ? "item" + pendingIndex + "-of-" + pendingCall.name() : node.name());
             case "isReleased":
                 return false;
-            case "close":
             case "setName":
+                label = (String) args[0];
+                return null;
+            case "close":
             case "attach":
             case "detach":
             case "tempAttach":
@@ -189,8 +206,9 @@ final class SymbolicValue implements InvocationHandler {
         Class<?> rt = method.getReturnType();
         String call = (internal() ? "NDArray.getNDArrayInternal()." : "NDArray.") + name + "()";
         if (IN_PLACE.contains(name)) {
+            Node receiver = node(); // an unread item's getitem first, so that a truncation keeps it apart
             int mark = tracer.mark();
-            Node updated = tracer.recordMethod(node(), internal(), method, callArgs);
+            Node updated = tracer.recordMethod(receiver, internal(), method, callArgs);
             SymbolicValue owner = internal() ? outer : this;
             tracer.noteRebind(owner, owner.node(), mark);
             owner.node = updated;

@@ -111,9 +111,9 @@ public final class Tracer implements ModuleCallHandler, Recorder {
             ForwardContext ctx = new ForwardContext(null, modes, null, this, module);
             NDList out = module != null ? module.forward(ctx, inputs) : DjlBlocks.traceThrough(this, ctx, root, inputs);
             Map<String, Object> outputs = new LinkedHashMap<>();
-            Node whole = wholeUnreadOutput(out);
+            Node whole = wholeDictOutput(out);
             if (whole != null) {
-                outputs.put("output", whole); // a dict-returning leaf's output returned as is: no getitem, as torch.fx
+                outputs.put("output", whole); // a dict-returning leaf's output returned as is, as torch.fx
             } else {
                 for (int i = 0; i < out.size(); i++) {
                     outputs.put(out.size() == 1 ? "output" : "output_" + i, toArg(out.get(i)));
@@ -185,6 +185,15 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         if (isLeaf(child)) {
             return recordLeaf(child, path, inputs);
         }
+        if (wholeDictOutput(inputs) == null) {
+            // Items passed one by one were read by the caller (o["0"] in its code): their getitem is the caller's.
+            for (NDArray a : inputs) {
+                SymbolicValue v = SymbolicValue.of(a);
+                if (v != null && v.itemOf() != null && v.isUnread()) {
+                    v.node();
+                }
+            }
+        }
         String previous = currentPath;
         currentPath = path;
         try {
@@ -215,6 +224,9 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         for (int i = rebinds.size() - 1; i >= 0 && rebinds.get(i).mark() >= mark; i--) {
             Rebind r = rebinds.remove(i);
             r.array().rebind(r.before());
+        }
+        for (int i = reads.size() - 1; i >= 0 && reads.get(i).mark() >= mark; i--) {
+            reads.remove(i).item().unread();
         }
     }
 
@@ -258,16 +270,23 @@ public final class Tracer implements ModuleCallHandler, Recorder {
      */
     NDList recordLeaf(Block block, String path, NDList inputs) {
         Node node = addModuleNode(block, path, convertAll(inputs.toArray()));
+        List<String> labels = new ArrayList<>();
+        boolean labelled = false;
+        for (NDArray a : inputs) {
+            SymbolicValue v = SymbolicValue.of(a);
+            labels.add(v == null ? a.getName() : v.label());
+            labelled |= v != null && v.label() != null;
+        }
+        if (labelled) {
+            node.argNames(labels); // replayed before the call: a dict-taking leaf (an FPN) reads its keys from names
+        }
         int count = node.outputCount();
         if (count == 1) {
             return new NDList(SymbolicValue.create(this, node));
         }
         NDList out = new NDList(count);
         if (block instanceof LeafModule && ((LeafModule) block).returnsDict()) {
-            for (int i = 0; i < count; i++) {
-                out.add(SymbolicValue.createItem(this, node, i, currentPath));
-            }
-            return out;
+            return itemsOf(node);
         }
         for (int i = 0; i < count; i++) {
             Node item = addNode(NodeOp.CALL_FUNCTION, "getitem", "getitem", List.of(node, i), GETITEM, 1);
@@ -276,27 +295,39 @@ public final class Tracer implements ModuleCallHandler, Recorder {
         return out;
     }
 
-    /** Records the getitem node of an item of a dict-returning leaf when it is first read, in the call's scope. */
-    Node getitemNode(Node call, int index, String scope) {
-        String saved = currentPath;
-        currentPath = scope;
-        try {
-            return addNode(NodeOp.CALL_FUNCTION, "getitem", "getitem", List.of(call, index), GETITEM, 1);
-        } finally {
-            currentPath = saved;
+    /** The items of a dict-returning call's output, each recording its getitem node when first read. */
+    NDList itemsOf(Node call) {
+        NDList out = new NDList(call.outputCount());
+        for (int i = 0; i < call.outputCount(); i++) {
+            out.add(SymbolicValue.createItem(this, call, i));
         }
+        return out;
     }
 
-    /** The call node whose whole, unread output {@code out} is, or null. */
-    private static Node wholeUnreadOutput(NDList out) {
+    /** An item's getitem node, recorded when it is first read (in the reader's scope, as torch.fx names it). */
+    private record Read(SymbolicValue item, int mark) {}
+
+    private final List<Read> reads = new ArrayList<>();
+
+    /** Records the getitem node of an item of a dict-returning leaf when it is first read, in the current scope. */
+    Node getitemNode(SymbolicValue item, Node call, int index) {
+        reads.add(new Read(item, nodes.size()));
+        return addNode(NodeOp.CALL_FUNCTION, "getitem", "getitem", List.of(call, index), GETITEM, 1);
+    }
+
+    /**
+     * The call node whose whole dict output {@code out} is (its items, in order, read or not), or null:
+     * a module that returns a dict-returning leaf's output returns the call itself, as under torch.fx.
+     */
+    static Node wholeDictOutput(NDList out) {
         SymbolicValue first = out.isEmpty() ? null : SymbolicValue.of(out.get(0));
-        Node call = first == null ? null : first.unreadItemOf();
+        Node call = first == null ? null : first.itemOf();
         if (call == null || call.outputCount() != out.size()) {
             return null;
         }
         for (int i = 0; i < out.size(); i++) {
             SymbolicValue v = SymbolicValue.of(out.get(i));
-            if (v == null || !v.isUnreadItemOf(call, i)) {
+            if (v == null || !v.isItemOf(call, i)) {
                 return null;
             }
         }

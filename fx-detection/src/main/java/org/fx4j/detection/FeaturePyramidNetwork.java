@@ -136,7 +136,16 @@ public final class FeaturePyramidNetwork extends LeafModule {
                 throw new IllegalArgumentException("FeaturePyramidNetwork level " + i + " ('" + level.getName()
                         + "') has shape " + level.getShape() + "; expected NCHW with " + inChannels[i] + " channels");
             }
-            names.add(level.getName() == null ? Integer.toString(i) : level.getName());
+            names.add(level.getName());
+        }
+        if (names.contains(null)) {
+            // Unnamed levels (not from a dict): keyed by position, all of them, so that keys stay unique.
+            for (int i = 0; i < n; i++) {
+                names.set(i, Integer.toString(i));
+            }
+        } else if (new java.util.HashSet<>(names).size() != n) {
+            throw new IllegalArgumentException("FeaturePyramidNetwork levels must have distinct names (they are the"
+                    + " keys of its output), got " + names);
         }
         NDArray[] results = new NDArray[n];
         NDArray lastInner = call(innerBlocks, n - 1, ctx, x.get(n - 1));
@@ -163,11 +172,24 @@ public final class FeaturePyramidNetwork extends LeafModule {
                         + " levels, its addedNames() lists " + extra.size());
             }
             for (int i = 0; i < added.size(); i++) {
-                added.get(i).setName(extra.get(i));
-                out.add(added.get(i));
+                NDArray level = added.get(i);
+                if (holds(out, level) || holds(x, level)) {
+                    level = level.duplicate(); // an extra block returned a level or an input: name a copy, not it
+                }
+                level.setName(extra.get(i));
+                out.add(level);
             }
         }
         return out;
+    }
+
+    private static boolean holds(NDList list, NDArray array) {
+        for (NDArray a : list) {
+            if (a == array) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static NDArray call(ModuleList blocks, int i, ForwardContext ctx, NDArray x) {

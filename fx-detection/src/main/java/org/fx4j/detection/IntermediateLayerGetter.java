@@ -14,7 +14,8 @@ import org.fx4j.nn.Module;
 /**
  * torchvision's {@code models._utils.IntermediateLayerGetter}: the direct children of a model, in
  * order, up to the last one asked for, run one after the other; the outputs of the children named in
- * {@code returnLayers} are returned, named as the map says ({@code layer1 -> "0"}). Only direct
+ * {@code returnLayers} are returned in the model's child order (not the map's), named as the map says
+ * ({@code layer1 -> "0"}). Only direct
  * children can be returned and the model's forward is not used, so functional steps between children
  * (ResNet's {@code flatten}) are not run: as in torchvision. Use {@code createFeatureExtractor} for any
  * node.
@@ -37,13 +38,13 @@ public final class IntermediateLayerGetter extends Module {
         }
         List<String> missing = new ArrayList<>(returnLayers.keySet());
         missing.removeAll(children);
-        if (returnLayers.isEmpty() || !missing.isEmpty()) {
+        if (!missing.isEmpty()) {
             throw new IllegalArgumentException("return_layers are not present in model: " + missing + " (its children: "
                     + children + ")");
         }
         this.returnLayers = new LinkedHashMap<>(returnLayers);
         List<String> left = new ArrayList<>(returnLayers.keySet());
-        for (Pair<String, Block> c : model.namedChildren()) {
+        for (Pair<String, Block> c : model.namedChildren()) { // up to the last returned child (the first if none)
             register(c.getKey(), c.getValue());
             left.remove(c.getKey());
             if (left.isEmpty()) {
@@ -77,10 +78,8 @@ public final class IntermediateLayerGetter extends Module {
                 out.put(name, x);
             }
         }
-        NDList result = new NDList(out.size());
-        for (String name : returnLayers.values()) {
-            result.add(out.get(name));
-        }
-        return result;
+        // In the model's child order, one entry per output name (a name given twice keeps the later child's
+        // output at the first one's place), as torchvision's OrderedDict.
+        return new NDList(out.values());
     }
 }

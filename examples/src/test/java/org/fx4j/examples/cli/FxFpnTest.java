@@ -50,35 +50,56 @@ class FxFpnTest {
     }
 
     @Test
+    void benchTimesTheTracedBackbone() {
+        String[] r = fx("bench", "mobilenet_v3_large", "--fpn", "--size", "64", "--width", "96", "--iters", "1",
+                "--warmup", "0", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonObject o = JsonParser.parseString(r[1]).getAsJsonObject();
+        assertEquals(96, o.get("width").getAsInt());
+        assertTrue(o.get("median_ms").getAsDouble() > 0);
+        String[] both = fx("bench", "resnet18", "--fpn", "--nodes", "layer1");
+        assertEquals("2", both[0]);
+        assertTrue(both[2].contains("--fpn times the pyramid; drop --nodes"), both[2]);
+    }
+
+    @Test
     void extractMatchesTorchvision(@TempDir Path dir) throws IOException {
         TorchvisionReference.assumeAvailable();
-        TorchvisionReference.run(FxFpnTest.class, "/reference/fpn_cli_reference.py", dir.toString());
+        TorchvisionReference.run(FxFpnTest.class, "/reference/fpn_cli_reference.py", dir.toString(), "resnet18",
+                "resnet50", "mobilenet_v3_large");
         String x = dir.resolve("x.npy").toString();
-        for (List<String> weights : List.of(List.of("--weights", dir.resolve("r18fpn.pth").toString()),
-                List.of("--weights", dir.resolve("maskrcnn_like.pth").toString(), "--key", "model", "--prefix",
-                        "backbone."))) {
-            Path out = dir.resolve("out" + weights.size());
-            String[] args = new String[weights.size() + 8];
-            String[] head = {"extract", "resnet18", "--fpn", "--input", x, "--out", out.toString(), "--png"};
-            System.arraycopy(head, 0, args, 0, head.length);
-            for (int i = 0; i < weights.size(); i++) {
-                args[head.length + i] = weights.get(i);
-            }
-            String[] r = fx(args);
+        List<List<String>> runs = List.of(
+                List.of("resnet18", "--weights", dir.resolve("resnet18_fpn.pth").toString()),
+                List.of("resnet18", "--weights", dir.resolve("maskrcnn_like.pth").toString(), "--key", "model",
+                        "--prefix", "backbone."),
+                List.of("resnet50", "--weights", dir.resolve("resnet50_fpn.pth").toString()),
+                List.of("mobilenet_v3_large", "--weights", dir.resolve("mobilenet_v3_large_fpn.pth").toString()));
+        int k = 0;
+        for (List<String> run : runs) {
+            String model = run.get(0);
+            Path out = dir.resolve("out" + k++);
+            List<String> args = new java.util.ArrayList<>(List.of("extract", model, "--fpn", "--input", x, "--out",
+                    out.toString(), "--png"));
+            args.addAll(run.subList(1, run.size()));
+            String[] r = fx(args.toArray(new String[0]));
             assertEquals("0", r[0], r[2]);
-            assertTrue(r[1].contains("resnet18 FPN backbone (weights ") && r[1].contains("116 tensors loaded"), r[1]);
+            assertTrue(r[1].contains(model + " FPN backbone (weights "), r[1]);
+            List<String> levels = model.startsWith("mobilenet") ? List.of("0", "1", "pool")
+                    : List.of("0", "1", "2", "3", "pool");
             try (NDManager m = NDManager.newBaseManager()) {
-                for (String level : List.of("0", "1", "2", "3", "pool")) {
+                for (String level : levels) {
                     NDArray mine = Npy.read(out.resolve(level + ".npy"), m);
-                    NDArray ref = Npy.read(dir.resolve("ref_" + level + ".npy"), m);
-                    assertEquals(ref.getShape(), mine.getShape(), level);
+                    NDArray ref = Npy.read(dir.resolve(model + "_ref_" + level + ".npy"), m);
+                    assertEquals(ref.getShape(), mine.getShape(), model + " " + level);
                     float max = ref.abs().max().getFloat();
                     float diff = mine.sub(ref).abs().max().getFloat();
-                    assertTrue(diff <= 1e-5f * max, level + ": max |fx4j - torchvision| " + diff + " of " + max);
-                    System.out.printf("fx extract --fpn %s %s: max|diff|/max|ref| %.1e%n", level, mine.getShape(),
-                            diff / max);
+                    assertTrue(diff <= 1e-5f * max, model + " " + level + ": max |fx4j - torchvision| " + diff
+                            + " of " + max);
+                    System.out.printf("fx extract %s --fpn %s %s: max|diff|/max|ref| %.1e%n", model, level,
+                            mine.getShape(), diff / max);
                 }
                 assertTrue(Files.size(out.resolve("pool.png")) > 0);
+                assertEquals(levels.size(), Files.list(out).filter(p -> p.toString().endsWith(".npy")).count());
             }
         }
     }
