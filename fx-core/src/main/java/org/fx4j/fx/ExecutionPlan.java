@@ -330,6 +330,9 @@ final class ExecutionPlan {
                     && ((Tracer) recorder).isLeaf((Block) ins.callable)) {
                 // One node for the call; the graph's own getitem nodes read its items, as in torch.fx.
                 value = ((Tracer) recorder).recordModuleCall((Block) ins.callable, args);
+                if (ins.node.argNames() != null) {
+                    SymbolicValue.of(value).node().argNames(ins.node.argNames()); // keys of a dict-taking leaf
+                }
             } else if (ins.op == NodeOp.CALL_FUNCTION) {
                 value = recorder.recordFunction((FxFunction) ins.callable, args);
             } else if (ins.op == NodeOp.GET_ATTR && !ins.node.isListed()) {
@@ -340,14 +343,18 @@ final class ExecutionPlan {
             slots[ins.out] = value;
         }
         NDList result = new NDList(outputs.length);
-        for (Arg output : outputs) {
-            Object v = output.resolve(slots);
+        for (int i = 0; i < outputs.length; i++) {
+            Object v = outputs[i].resolve(slots);
             if (v instanceof NDList) {
                 result.addAll((NDList) v);
             } else if (recorder instanceof Tracer && isWholeCall(v)) {
                 result.addAll(((Tracer) recorder).itemsOf(SymbolicValue.of(v).node())); // a dict output: its items
             } else {
-                result.add((NDArray) v);
+                NDArray array = (NDArray) v;
+                if (SymbolicValue.of(array) != null) {
+                    array.setName(outputNames[i]); // as the eager forward names its outputs: a dict's keys downstream
+                }
+                result.add(array);
             }
         }
         return result;

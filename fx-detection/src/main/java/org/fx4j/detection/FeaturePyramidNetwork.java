@@ -174,7 +174,8 @@ public final class FeaturePyramidNetwork extends LeafModule {
             for (int i = 0; i < added.size(); i++) {
                 NDArray level = added.get(i);
                 if (holds(out, level) || holds(x, level)) {
-                    level = level.duplicate(); // an extra block returned a level or an input: name a copy, not it
+                    // An extra block returned a level or an input: name a copy (x * 1 keeps autograd's graph).
+                    level = level.getDataType().isFloating() ? level.mul(1) : level.duplicate();
                 }
                 level.setName(extra.get(i));
                 out.add(level);

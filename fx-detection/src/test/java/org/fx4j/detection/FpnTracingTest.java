@@ -213,6 +213,52 @@ class FpnTracingTest {
         }
     }
 
+    /** An extractor body with its own return names, then an FPN: the seed's pattern with other keys. */
+    static final class ExtractorThenFpn extends Module {
+        private final FeatureExtractor body;
+        private final FeaturePyramidNetwork fpn = register("fpn", new FeaturePyramidNetwork(List.of(8, 16), 8,
+                new LastLevelMaxPool()));
+
+        ExtractorThenFpn() {
+            Map<String, String> names = new java.util.LinkedHashMap<>();
+            names.put("c1", "feat1");
+            names.put("c2", "feat2");
+            body = registerBody(FeatureExtraction.createFeatureExtractor(new Body("a", "b"), names));
+        }
+
+        private FeatureExtractor registerBody(FeatureExtractor fx) {
+            return register("body", fx);
+        }
+
+        @Override
+        public NDList forward(ForwardContext ctx, NDList x) {
+            return fpn.call(ctx, body.call(ctx, x));
+        }
+    }
+
+    @Test
+    void returnNamesOfAReTracedBodyKeyTheLevels() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ExtractorThenFpn model = new ExtractorThenFpn();
+            model.initialize(m);
+            model.eval();
+            NDArray x = m.randomUniform(0f, 1f, new Shape(1, 3, 13, 17));
+            NDList eager = model.forward(new NDList(x));
+            List<String> eagerNames = new ArrayList<>();
+            eager.forEach(a -> eagerNames.add(a.getName()));
+            assertEquals(List.of("feat1", "feat2", "pool"), eagerNames);
+            FeatureExtractor traced = DetectionBackbones.traced(model);
+            traced.eval();
+            List<String> tracedNames = new ArrayList<>();
+            NDList levels = traced.forward(new NDList(x));
+            levels.forEach(a -> tracedNames.add(a.getName()));
+            assertEquals(List.of("fpn.feat1", "fpn.feat2", "fpn.pool"), tracedNames);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(eager.get(i).allClose(levels.get(i), 0, 0, false), eagerNames.get(i));
+            }
+        }
+    }
+
     @Test
     void getterReturnsChildOrderAndFpnRefusesDuplicateNames() {
         IntermediateLayerGetter getter = new IntermediateLayerGetter(ResNets.resnet18(),
