@@ -3,17 +3,16 @@ package org.fx4j.detection;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
-import org.fx4j.nn.Conv2d;
 import org.fx4j.nn.Conv2dNormActivation;
 import org.fx4j.nn.F;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.Init;
 import org.fx4j.nn.LeafModule;
 import org.fx4j.nn.ModuleList;
+import org.fx4j.models.TorchvisionInit;
 
 /**
  * torchvision's {@code ops.FeaturePyramidNetwork} (Lin et al., "Feature Pyramid Network for Object
@@ -67,15 +66,7 @@ public final class FeaturePyramidNetwork extends LeafModule {
         }
         innerBlocks = register("inner_blocks", new ModuleList(inner));
         layerBlocks = register("layer_blocks", new ModuleList(layer));
-        for (Block m : namedModules().values()) {
-            if (m instanceof Conv2d) {
-                ((Conv2d) m).getWeight().setInitializer(Init.kaimingUniform(1));
-                Parameter bias = m.getDirectParameters().get("bias");
-                if (bias != null) {
-                    bias.setInitializer(Init.constant(0f));
-                }
-            }
-        }
+        TorchvisionInit.convolutions(this, Init.kaimingUniform(1), true);
         this.extraBlocks = extraBlocks == null ? null : register("extra_blocks", extraBlocks);
     }
 

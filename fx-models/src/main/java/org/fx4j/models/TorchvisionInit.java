@@ -13,15 +13,19 @@ import org.fx4j.nn.Module;
  * self.modules(): if isinstance(m, nn.Conv2d): ...}), applied to the initialisers that {@code
  * initialize} uses. Batch norms keep their own defaults (weight 1, bias 0), as in torchvision.
  */
-final class TorchvisionInit {
+public final class TorchvisionInit {
 
     private TorchvisionInit() {}
 
     /**
      * Sets every convolution's weight initialiser, and zeroes its bias if it has one and {@code
      * zeroBias} is set (torchvision's models differ on this).
+     *
+     * @param model the model whose convolutions (at any depth) are set
+     * @param weight the weight initialiser
+     * @param zeroBias whether biases start at zero
      */
-    static void convolutions(Module model, Initializer weight, boolean zeroBias) {
+    public static void convolutions(Module model, Initializer weight, boolean zeroBias) {
         for (Block m : model.namedModules().values()) {
             if (m instanceof Conv2d) {
                 ((Conv2d) m).getWeight().setInitializer(weight);
@@ -36,8 +40,11 @@ final class TorchvisionInit {
     /**
      * Zeroes every linear layer's bias (where it has one) and, unless {@code weight} is null, sets its
      * weight initialiser.
+     *
+     * @param model the model whose linear layers (at any depth) are set
+     * @param weight the weight initialiser, or null to keep the default
      */
-    static void linears(Module model, Initializer weight) {
+    public static void linears(Module model, Initializer weight) {
         for (Block m : model.namedModules().values()) {
             if (m instanceof Linear) {
                 if (weight != null) {
