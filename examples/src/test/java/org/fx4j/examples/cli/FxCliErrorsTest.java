@@ -1,5 +1,6 @@
 package org.fx4j.examples.cli;
 
+import static org.fx4j.examples.cli.FxRun.fx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +23,6 @@ import org.fx4j.nn.Module;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Every bad input to {@code fx} ends with one {@code fx: error: ...} line and exit status 2: unknown
@@ -50,31 +48,9 @@ class FxCliErrorsTest {
         }
     }
 
-    private static final class Run {
-        final int code;
-        final String out;
-        final String err;
-
-        Run(int code, String out, String err) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-        }
-    }
-
-    private static Run fx(String... args) {
-        CommandLine cli = FxCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     /** Runs fx and checks: exit 2, one stderr line starting with "fx: error: " and containing {@code expected}. */
-    private static Run refused(String expected, String... args) {
-        Run r = fx(args);
+    private static FxRun refused(String expected, String... args) {
+        FxRun r = fx(args);
         assertEquals(FxCli.BAD_INPUT, r.code, String.join(" ", args) + "\n" + r.err + r.out);
         assertTrue(r.err.startsWith("fx: error: "), r.err);
         assertTrue(r.err.contains(expected), "expected '" + expected + "' in: " + r.err);
@@ -154,11 +130,11 @@ class FxCliErrorsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Path ints = dir.resolve("ints.npy");
             Npy.write(ints, m.arange(0L, 3 * 40 * 40L).reshape(1, 3, 40, 40));
-            Run asInts = fx("extract", "resnet18", "--nodes", "conv1", "--input", ints.toString());
+            FxRun asInts = fx("extract", "resnet18", "--nodes", "conv1", "--input", ints.toString());
             assertEquals(0, asInts.code, asInts.err);
             Path f32 = dir.resolve("f32.npy");
             Npy.write(f32, m.arange(0f, 3 * 40 * 40f).reshape(1, 3, 40, 40));
-            Run asFloats = fx("extract", "resnet18", "--nodes", "conv1", "--input", f32.toString());
+            FxRun asFloats = fx("extract", "resnet18", "--nodes", "conv1", "--input", f32.toString());
             assertEquals(asFloats.out.lines().skip(1).findFirst(), asInts.out.lines().skip(1).findFirst(),
                     "int64 0..4799 is converted exactly");
 
@@ -178,7 +154,7 @@ class FxCliErrorsTest {
             double[] halfs = new double[3 * 40 * 40];
             java.util.Arrays.fill(halfs, 0.5);
             Npy.write(half, m.create(halfs, new Shape(1, 3, 40, 40)));
-            Run halves = fx("extract", "resnet18", "--nodes", "conv1", "--input", half.toString());
+            FxRun halves = fx("extract", "resnet18", "--nodes", "conv1", "--input", half.toString());
             assertEquals(0, halves.code, "float64 0.5 is exact in float32: " + halves.err);
         }
     }
@@ -193,7 +169,7 @@ class FxCliErrorsTest {
             v[9] = Float.POSITIVE_INFINITY;
             Npy.write(x, m.create(v, new Shape(1, 3, 32, 32)));
         }
-        Run r = fx("extract", "resnet18", "--nodes", "conv1", "--input", x.toString());
+        FxRun r = fx("extract", "resnet18", "--nodes", "conv1", "--input", x.toString());
         assertEquals(0, r.code, r.err);
         assertEquals("fx: warning: input '" + x + "' holds 2 NaN and 1 infinite values; torchvision accepts them, and"
                 + " they run into the features", r.err.strip());
@@ -219,7 +195,7 @@ class FxCliErrorsTest {
         Path narrow = dir.resolve("narrow.safetensors");
         Files.write(narrow, buf.array());
         Path wide = dir.resolve("wide.safetensors");
-        Run r = fx("convert", narrow.toString(), wide.toString());
+        FxRun r = fx("convert", narrow.toString(), wide.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("note: widened 2 tensors exactly (1 x BF16 -> F32, 1 x I16 -> I32)"), r.out);
         try (NDManager m = NDManager.newBaseManager();

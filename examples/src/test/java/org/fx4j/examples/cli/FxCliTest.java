@@ -1,5 +1,6 @@
 package org.fx4j.examples.cli;
 
+import static org.fx4j.examples.cli.FxRun.fx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,44 +11,19 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.fx4j.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The fx tool: outputs, files and one-line errors with a non-zero exit. */
 class FxCliTest {
 
-    private static final class Run {
-        final int code;
-        final String out;
-        final String err;
-
-        Run(int code, String out, String err) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-        }
-    }
-
-    private static Run fx(String... args) {
-        CommandLine cli = FxCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void nodesJsonHasBothModes() {
-        Run r = fx("nodes", "resnet18", "--json");
+        FxRun r = fx("nodes", "resnet18", "--json");
         assertEquals(0, r.code, r.err);
         JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
         assertEquals("x", o.getAsJsonArray("train").get(0).getAsString());
@@ -57,7 +33,7 @@ class FxCliTest {
 
     @Test
     void nodesOfOneModeArePlainLines() {
-        Run r = fx("nodes", "resnet18", "--mode", "train");
+        FxRun r = fx("nodes", "resnet18", "--mode", "train");
         assertEquals(0, r.code, r.err);
         List<String> lines = r.out.lines().toList();
         assertEquals("x", lines.get(0));
@@ -66,7 +42,7 @@ class FxCliTest {
 
     @Test
     void unknownModelListsKnownOnes() {
-        Run r = fx("nodes", "resnet99");
+        FxRun r = fx("nodes", "resnet99");
         assertEquals(FxCli.BAD_INPUT, r.code);
         assertTrue(r.err.startsWith("fx: error: unknown model 'resnet99'. Known models: resnet18, resnet34"), r.err);
         assertEquals(1, r.err.lines().count(), "one line, no stack trace");
@@ -74,7 +50,7 @@ class FxCliTest {
 
     @Test
     void unknownNodeSuggestsClosestNames() {
-        Run r = fx("extract", "resnet18", "--nodes", "layer9");
+        FxRun r = fx("extract", "resnet18", "--nodes", "layer9");
         assertEquals(FxCli.BAD_INPUT, r.code);
         assertTrue(r.err.contains("node: 'layer9' is not present") && r.err.contains("'layer1'"), r.err);
         assertEquals(1, r.err.lines().count());
@@ -82,7 +58,7 @@ class FxCliTest {
 
     @Test
     void extractWritesNpyAndPictures(@TempDir Path dir) throws IOException {
-        Run r = fx("extract", "resnet18", "--nodes", "layer1:c2,layer4", "--size", "64", "--out", dir.toString(), "--png");
+        FxRun r = fx("extract", "resnet18", "--nodes", "layer1:c2,layer4", "--size", "64", "--out", dir.toString(), "--png");
         assertEquals(0, r.code, r.err);
         List<String> lines = r.out.lines().filter(l -> !l.startsWith("#")).toList();
         assertEquals(2, lines.size(), r.out);
@@ -102,7 +78,7 @@ class FxCliTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Npy.write(in, m.ones(new ai.djl.ndarray.types.Shape(2, 3, 40, 40)));
         }
-        Run r = fx("extract", "resnet18", "--nodes", "conv1", "--input", in.toString());
+        FxRun r = fx("extract", "resnet18", "--nodes", "conv1", "--input", in.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("shape=(2, 64, 20, 20)"), r.out);
     }
@@ -116,33 +92,33 @@ class FxCliTest {
             net.initialize(m);
             org.fx4j.checkpoint.Checkpoints.saveSafetensors(net, weights);
         }
-        Run r = fx("extract", "resnet18", "--weights", weights.toString(), "--nodes", "fc", "--size", "64");
+        FxRun r = fx("extract", "resnet18", "--weights", weights.toString(), "--nodes", "fc", "--size", "64");
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("weights " + weights + ": 122 tensors loaded"), r.out);
-        Run seeded = fx("extract", "resnet18", "--nodes", "fc", "--size", "64");
+        FxRun seeded = fx("extract", "resnet18", "--nodes", "fc", "--size", "64");
         assertFalse(seeded.out.lines().filter(l -> l.startsWith("fc")).findFirst().orElseThrow()
                 .equals(r.out.lines().filter(l -> l.startsWith("fc")).findFirst().orElseThrow()),
                 "the loaded weights are used, not the seeded initialisation");
 
         Path copy = dir.resolve("copy.safetensors");
-        Run c = fx("convert", weights.toString(), copy.toString());
+        FxRun c = fx("convert", weights.toString(), copy.toString());
         assertEquals(0, c.code, c.err);
         assertTrue(c.out.startsWith("wrote 122 tensors from " + weights + " (SAFETENSORS) to " + copy), c.out);
 
-        Run wrongModel = fx("extract", "resnet50", "--weights", weights.toString(), "--nodes", "fc");
+        FxRun wrongModel = fx("extract", "resnet50", "--weights", weights.toString(), "--nodes", "fc");
         assertEquals(FxCli.BAD_INPUT, wrongModel.code);
         assertTrue(wrongModel.err.startsWith("fx: error: Error(s) in loading state_dict for ResNet:"), wrongModel.err);
         assertTrue(wrongModel.err.contains("Missing key(s) in state_dict: \"layer1.0.conv3.weight\"")
                 && wrongModel.err.contains("size mismatch for fc.weight"), wrongModel.err);
 
-        Run badOut = fx("convert", weights.toString(), dir.resolve("x.pth").toString());
+        FxRun badOut = fx("convert", weights.toString(), dir.resolve("x.pth").toString());
         assertEquals(FxCli.BAD_INPUT, badOut.code);
         assertTrue(badOut.err.contains("name the output *.safetensors"), badOut.err);
     }
 
     @Test
     void benchPrintsJsonWithTheDocumentedFields() {
-        Run r = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "2", "--size", "64", "--iters", "2",
+        FxRun r = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "2", "--size", "64", "--iters", "2",
                 "--warmup", "1", "--threads", "1", "--eager", "--json");
         assertEquals(0, r.code, r.err);
         JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
@@ -155,7 +131,7 @@ class FxCliTest {
         assertTrue(o.get("median_ms").getAsDouble() <= o.get("max_ms").getAsDouble());
         assertEquals(2 * 1000.0 / o.get("median_ms").getAsDouble(), o.get("images_per_s").getAsDouble(), 0.05);
         assertTrue(o.getAsJsonObject("eager").has("median_ms"));
-        Run bad = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "0");
+        FxRun bad = fx("bench", "resnet18", "--nodes", "layer2", "--batch", "0");
         assertEquals(FxCli.BAD_INPUT, bad.code);
         assertTrue(bad.err.contains("--batch must be at least 1, got 0 (see `fx bench --help`)"), bad.err);
     }
@@ -180,7 +156,7 @@ class FxCliTest {
             {"--size must be between 32 and 4096", "--size", "8"},
         };
         for (String[] c : cases) {
-            Run r = fx("extract", "resnet18", "--nodes", "layer1", c[1], c[2]);
+            FxRun r = fx("extract", "resnet18", "--nodes", "layer1", c[1], c[2]);
             assertEquals(FxCli.BAD_INPUT, r.code, c[0]);
             assertTrue(r.err.startsWith("fx: error: ") && r.err.contains(c[0]), r.err);
             assertEquals(1, r.err.lines().count(), r.err);
