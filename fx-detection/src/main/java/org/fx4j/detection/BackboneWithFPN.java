@@ -15,11 +15,12 @@ import org.fx4j.nn.Module;
  * fpn.inner_blocks.0.0.weight}), so a torchvision state dict loads strictly; its output is the
  * pyramid, named {@code 0, 1, ...} then the extra levels.
  */
-public final class BackboneWithFPN extends Module {
+public final class BackboneWithFPN extends Module implements DetectionBackbone {
 
     private final IntermediateLayerGetter body;
     private final FeaturePyramidNetwork fpn;
     private final int outChannels;
+    private final List<String> featureNames;
 
     /**
      * Creates the backbone.
@@ -41,6 +42,15 @@ public final class BackboneWithFPN extends Module {
         fpn = register("fpn", new FeaturePyramidNetwork(inChannelsList, outChannels,
                 extraBlocks == null ? new LastLevelMaxPool() : extraBlocks, normLayer));
         this.outChannels = outChannels;
+        List<String> names = new java.util.ArrayList<>(returnLayers.values());
+        names.addAll(fpn.extraNames());
+        this.featureNames = List.copyOf(names);
+    }
+
+    /** The returned layers' names then the pyramid's extra levels ({@code 0, 1, 2, 3, pool}). */
+    @Override
+    public List<String> featureNames() {
+        return featureNames;
     }
 
     /**
@@ -48,6 +58,7 @@ public final class BackboneWithFPN extends Module {
      *
      * @return the channels of every level
      */
+    @Override
     public int outChannels() {
         return outChannels;
     }

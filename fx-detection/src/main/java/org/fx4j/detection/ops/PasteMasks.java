@@ -1,0 +1,119 @@
+package org.fx4j.detection.ops;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * torchvision's {@code paste_masks_in_image}: each [M, M] mask is padded by one pixel of zeros, its
+ * box widened by {@code (M + 2) / M} about its centre and truncated to integers, the padded mask
+ * resized bilinearly (no antialiasing) to the box's {@code (x2 - x1 + 1) x (y2 - y1 + 1)} pixels and
+ * written into a zero image where box and image overlap. The result holds probabilities; callers
+ * threshold (torchvision's users take {@code > 0.5}).
+ */
+public final class PasteMasks {
+
+    private PasteMasks() {}
+
+    /**
+     * Pastes masks into an image.
+     *
+     * @param masks [N, 1, M, M] mask probabilities, float32 or float64
+     * @param boxes [N, 4] boxes in the image's pixels
+     * @param height image height
+     * @param width image width
+     * @return [N, 1, height, width] in the masks' type, in the masks' manager
+     */
+    public static NDArray paste(NDArray masks, NDArray boxes, int height, int width) {
+        Shape s = masks.getShape();
+        if (s.dimension() != 4 || s.get(1) != 1 || s.get(2) != s.get(3)) {
+            throw new IllegalArgumentException("paste_masks_in_image expects masks of shape [N, 1, M, M], got " + s);
+        }
+        BoxOps.checkBoxes(boxes, "paste_masks_in_image");
+        int n = (int) s.get(0);
+        if (boxes.getShape().get(0) != n) {
+            throw new IllegalArgumentException("paste_masks_in_image: " + n + " masks but " + boxes.getShape().get(0)
+                    + " boxes");
+        }
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("paste_masks_in_image needs a positive image size, got " + height + "x"
+                    + width);
+        }
+        Precision p = Precision.of(masks);
+        int m = (int) s.get(2);
+        double[] mv = Precision.values(masks);
+        double[] bv = Precision.values(boxes);
+        long pixels = (long) height * width;
+        if ((long) n * pixels > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("paste_masks_in_image: " + n + " masks of " + height + "x" + width
+                    + " exceed 2^31 values; paste fewer masks at a time");
+        }
+        double[] out = new double[(int) (n * pixels)];
+        int padded = m + 2;
+        double scale = p.r((double) padded / m);
+        for (int i = 0; i < n; i++) {
+            // expand_boxes: half sizes scaled about the centre, then truncated to int64
+            double x1 = bv[i * 4];
+            double y1 = bv[i * 4 + 1];
+            double x2 = bv[i * 4 + 2];
+            double y2 = bv[i * 4 + 3];
+            double wHalf = p.r(p.r(p.r(x2 - x1) * 0.5) * scale);
+            double hHalf = p.r(p.r(p.r(y2 - y1) * 0.5) * scale);
+            double xc = p.r(p.r(x2 + x1) * 0.5);
+            double yc = p.r(p.r(y2 + y1) * 0.5);
+            long bx0 = (long) p.r(xc - wHalf);
+            long by0 = (long) p.r(yc - hHalf);
+            long bx1 = (long) p.r(xc + wHalf);
+            long by1 = (long) p.r(yc + hHalf);
+            int w = (int) Math.max(bx1 - bx0 + 1, 1);
+            int h = (int) Math.max(by1 - by0 + 1, 1);
+            long xa = Math.max(bx0, 0);
+            long xb = Math.min(bx1 + 1, width);
+            long ya = Math.max(by0, 0);
+            long yb = Math.min(by1 + 1, height);
+            if (xa >= xb || ya >= yb) {
+                continue;
+            }
+            BilinearResize.Taps tx = BilinearResize.taps(padded, w, p);
+            BilinearResize.Taps ty = BilinearResize.taps(padded, h, p);
+            int base = i * m * m;
+            int outBase = (int) (i * pixels);
+            for (long y = ya; y < yb; y++) {
+                int oy = (int) (y - by0);
+                int r0 = (int) ty.i0[oy] - 1;
+                int r1 = (int) ty.i1[oy] - 1;
+                double ly0 = ty.l0[oy];
+                double ly1 = ty.l1[oy];
+                for (long x = xa; x < xb; x++) {
+                    int ox = (int) (x - bx0);
+                    int c0 = (int) tx.i0[ox] - 1;
+                    int c1 = (int) tx.i1[ox] - 1;
+                    double top = p.r(p.r(tx.l0[ox] * at(mv, base, m, r0, c0)) + p.r(tx.l1[ox] * at(mv, base, m, r0, c1)));
+                    double bottom = p.r(p.r(tx.l0[ox] * at(mv, base, m, r1, c0))
+                            + p.r(tx.l1[ox] * at(mv, base, m, r1, c1)));
+                    out[outBase + (int) (y * width + x)] = p.r(p.r(ly0 * top) + p.r(ly1 * bottom));
+                }
+            }
+        }
+        Shape shape = new Shape(n, 1, height, width);
+        NDArray result;
+        if (masks.getDataType() == DataType.FLOAT64) {
+            result = masks.getManager().create(out, shape);
+        } else {
+            float[] f = new float[out.length];
+            for (int i = 0; i < out.length; i++) {
+                f[i] = (float) out[i];
+            }
+            result = masks.getManager().create(f, shape);
+        }
+        return result.toDevice(masks.getDevice(), false);
+    }
+
+    /** A value of the zero-padded mask: row and column -1 and M are the padding. */
+    private static double at(double[] mv, int base, int m, int r, int c) {
+        if (r < 0 || c < 0 || r >= m || c >= m) {
+            return 0;
+        }
+        return mv[base + r * m + c];
+    }
+}

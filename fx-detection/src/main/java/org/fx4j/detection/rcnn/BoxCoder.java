@@ -1,0 +1,73 @@
+package org.fx4j.detection.rcnn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+
+/**
+ * torchvision's {@code det_utils.BoxCoder}: box regression deltas {@code (dx, dy, dw, dh)}, divided by
+ * the weights, move a reference box's centre by {@code d * size} and scale its size by {@code exp(d)},
+ * {@code dw} and {@code dh} clamped at {@code log(1000 / 16)}.
+ */
+public final class BoxCoder {
+
+    /** torchvision's {@code bbox_xform_clip}: {@code log(1000 / 16)}. */
+    public static final double DEFAULT_CLIP = Math.log(1000.0 / 16);
+
+    private final double wx;
+    private final double wy;
+    private final double ww;
+    private final double wh;
+    private final double clip;
+
+    /**
+     * Creates a coder with torchvision's clip.
+     *
+     * @param wx weight of dx
+     * @param wy weight of dy
+     * @param ww weight of dw
+     * @param wh weight of dh
+     */
+    public BoxCoder(double wx, double wy, double ww, double wh) {
+        this.wx = wx;
+        this.wy = wy;
+        this.ww = ww;
+        this.wh = wh;
+        this.clip = DEFAULT_CLIP;
+    }
+
+    /**
+     * Decodes deltas against reference boxes ({@code decode_single}).
+     *
+     * @param relCodes [K, 4 * C] deltas, C boxes per reference
+     * @param boxes [K, 4] reference boxes
+     * @return [K, C, 4] boxes
+     */
+    public NDArray decode(NDArray relCodes, NDArray boxes) {
+        long k = relCodes.getShape().get(0);
+        long perRow = relCodes.getShape().get(1);
+        if (perRow % 4 != 0 || boxes.getShape().get(0) != k) {
+            throw new IllegalArgumentException("BoxCoder.decode: " + relCodes.getShape() + " deltas for "
+                    + boxes.getShape() + " boxes");
+        }
+        long c = perRow / 4;
+        NDArray b = boxes.toType(relCodes.getDataType(), false);
+        NDArray widths = b.get(":, 2").sub(b.get(":, 0"));
+        NDArray heights = b.get(":, 3").sub(b.get(":, 1"));
+        NDArray ctrX = b.get(":, 0").add(widths.mul(0.5));
+        NDArray ctrY = b.get(":, 1").add(heights.mul(0.5));
+        NDArray codes = relCodes.reshape(k, c, 4);
+        NDArray dx = codes.get(":, :, 0").div(wx);
+        NDArray dy = codes.get(":, :, 1").div(wy);
+        NDArray dw = codes.get(":, :, 2").div(ww).minimum(clip);
+        NDArray dh = codes.get(":, :, 3").div(wh).minimum(clip);
+        NDArray w = widths.expandDims(1);
+        NDArray h = heights.expandDims(1);
+        NDArray predCtrX = dx.mul(w).add(ctrX.expandDims(1));
+        NDArray predCtrY = dy.mul(h).add(ctrY.expandDims(1));
+        NDArray halfW = dw.exp().mul(w).mul(0.5);
+        NDArray halfH = dh.exp().mul(h).mul(0.5);
+        return NDArrays.stack(new NDList(predCtrX.sub(halfW), predCtrY.sub(halfH), predCtrX.add(halfW),
+                predCtrY.add(halfH)), 2);
+    }
+}

@@ -1,0 +1,249 @@
+package org.fx4j.detection.rcnn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fx4j.detection.ops.PasteMasks;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.Module;
+
+/**
+ * torchvision's {@code GeneralizedRCNN}: transform, {@code backbone}, {@code rpn}, {@code roi_heads},
+ * then boxes (and masks) mapped back to each image's original size. State-dict keys are
+ * torchvision's ({@code backbone.body.layer1.0.conv1.weight}, {@code rpn.head.conv.0.0.weight}, {@code
+ * roi_heads.box_head.fc6.weight}, ...).
+ */
+public class GeneralizedRCNN extends Module {
+
+    private final Module backbone;
+    private final List<String> featureNames;
+    private final RegionProposalNetwork rpn;
+    private final RoIHeads roiHeads;
+    private final GeneralizedRCNNTransform transform;
+
+    /**
+     * Creates the model.
+     *
+     * @param backbone images to named feature maps
+     * @param featureNames the names the backbone gives, finest first
+     * @param rpn the region proposal network (one anchor level per feature map)
+     * @param roiHeads the detection heads
+     * @param transform the image transform
+     */
+    protected GeneralizedRCNN(Module backbone, List<String> featureNames, RegionProposalNetwork rpn,
+            RoIHeads roiHeads, GeneralizedRCNNTransform transform) {
+        this.backbone = register("backbone", backbone);
+        this.featureNames = List.copyOf(featureNames);
+        this.rpn = register("rpn", rpn);
+        this.roiHeads = register("roi_heads", roiHeads);
+        this.transform = transform;
+    }
+
+    /**
+     * Returns the backbone.
+     *
+     * @return {@code backbone}
+     */
+    public Module backbone() {
+        return backbone;
+    }
+
+    /**
+     * Returns the feature-map names the heads read.
+     *
+     * @return the names, finest first
+     */
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    /**
+     * Returns the region proposal network.
+     *
+     * @return {@code rpn}
+     */
+    public RegionProposalNetwork rpn() {
+        return rpn;
+    }
+
+    /**
+     * Returns the detection heads.
+     *
+     * @return {@code roi_heads}
+     */
+    public RoIHeads roiHeads() {
+        return roiHeads;
+    }
+
+    /**
+     * Returns the image transform.
+     *
+     * @return the transform
+     */
+    public GeneralizedRCNNTransform transform() {
+        return transform;
+    }
+
+    /**
+     * Detects objects in images of any sizes (evaluation mode; gradients off while it runs).
+     *
+     * @param images [C, H, W] images with values in [0, 1], float32 or float64; C = 3, or 1 (grey,
+     *     repeated) or 4 (RGBA, alpha dropped)
+     * @return per image, its detections in its original pixels, in the first image's manager
+     * @throws IllegalStateException in training mode (torchvision then requires targets)
+     * @throws IllegalArgumentException naming the image for a wrong rank, channel count, type, an empty
+     *     image or non-finite values
+     */
+    public List<Detections> detect(List<NDArray> images) {
+        if (isTraining()) {
+            throw new IllegalStateException(getClass().getSimpleName() + " is in training mode, where torchvision"
+                    + " requires targets; call eval() before detect()");
+        }
+        if (images == null || images.isEmpty()) {
+            throw new IllegalArgumentException("no images given; pass at least one [3, H, W] image");
+        }
+        NDManager parent = images.get(0).getManager();
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager sub = parent.newSubManager()) {
+            // The images join the scope while it runs, so every intermediate is freed with it.
+            for (NDArray image : new java.util.LinkedHashSet<>(images)) {
+                sub.tempAttachAll(image);
+            }
+            List<Detections> out = detect(ForwardContext.eager(this), images, sub);
+            for (Detections d : out) {
+                d.boxes().attach(parent);
+                d.labels().attach(parent);
+                d.scores().attach(parent);
+                if (d.masks() != null) {
+                    d.masks().attach(parent);
+                }
+            }
+            return out;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private List<Detections> detect(ForwardContext ctx, List<NDArray> images, NDManager manager) {
+        List<NDArray> rgb = new ArrayList<>();
+        List<int[]> originalSizes = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            NDArray image = checkImage(images.get(i), i, manager);
+            rgb.add(image);
+            originalSizes.add(new int[] {(int) image.getShape().get(1), (int) image.getShape().get(2)});
+        }
+        ImageList batch = transform.transform(rgb, manager);
+        Map<String, NDArray> features = features(ctx, batch.tensors());
+        RegionProposalNetwork.Proposals proposals = rpn.propose(ctx, batch, new ArrayList<>(features.values()));
+        List<Detections> detections = roiHeads.detect(ctx, features, proposals.boxes(), batch.imageSizes());
+        List<Detections> out = new ArrayList<>();
+        for (int i = 0; i < detections.size(); i++) {
+            Detections d = detections.get(i);
+            int[] original = originalSizes.get(i);
+            NDArray boxes = GeneralizedRCNNTransform.resizeBoxes(d.boxes(), batch.imageSizes().get(i), original);
+            NDArray masks = d.masks() == null ? null : PasteMasks.paste(d.masks(), boxes, original[0], original[1]);
+            out.add(new Detections(boxes, d.labels(), d.scores(), masks));
+        }
+        return out;
+    }
+
+    /**
+     * Runs the backbone on a batch and names its maps.
+     *
+     * @param ctx the context
+     * @param batch [B, 3, H, W]
+     * @return the maps by name, in the order the heads expect
+     */
+    public Map<String, NDArray> features(ForwardContext ctx, NDArray batch) {
+        NDList maps = backbone.call(ctx, new NDList(batch));
+        Map<String, NDArray> byName = new LinkedHashMap<>();
+        for (int i = 0; i < maps.size(); i++) {
+            NDArray a = maps.get(i);
+            String name = a.getName() == null ? (maps.size() == 1 ? "0" : Integer.toString(i)) : a.getName();
+            byName.put(name, a);
+        }
+        if (!List.copyOf(byName.keySet()).equals(featureNames)) {
+            throw new IllegalStateException("the backbone gave feature maps " + byName.keySet() + " but the model was"
+                    + " built for " + featureNames);
+        }
+        return byName;
+    }
+
+    private static NDArray checkImage(NDArray image, int index, NDManager manager) {
+        Shape s = image.getShape();
+        if (s.dimension() != 3) {
+            throw new IllegalArgumentException("images are expected to be a list of 3d tensors of shape [C, H, W], got "
+                    + s + " (image " + index + ")");
+        }
+        if (s.get(1) == 0 || s.get(2) == 0) {
+            throw new IllegalArgumentException("image " + index + " is empty: shape " + s);
+        }
+        DataType t = image.getDataType();
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT64) {
+            throw new IllegalArgumentException("image " + index + " is " + t + "; expected float32 or float64 values"
+                    + " in [0, 1] (divide 8-bit images by 255, 16-bit ones by 65535)");
+        }
+        NDArray bad = image.isInfinite().logicalOr(image.isNaN()).any();
+        bad.attach(manager);
+        if (bad.getBoolean()) {
+            throw new IllegalArgumentException("image " + index + " holds NaN or infinite values");
+        }
+        long c = s.get(0);
+        if (c == 1 || c == 4) {
+            NDArray rgb = c == 1 ? image.repeat(0, 3) : image.get("0:3");
+            rgb.attach(manager);
+            return rgb;
+        }
+        if (c != 3) {
+            throw new IllegalArgumentException("image " + index + " has " + c + " channels (shape " + s + "); expected"
+                    + " 3 (RGB), 1 (grey) or 4 (RGBA)");
+        }
+        return image;
+    }
+
+    /**
+     * Detects in the images of an NDList (DJL's Block contract): for image {@code i} the outputs
+     * {@code i.boxes}, {@code i.labels}, {@code i.scores} (and {@code i.masks}).
+     *
+     * @param ctx the context
+     * @param images [C, H, W] images (or one [B, C, H, W] batch)
+     * @return the detections, flattened and named
+     */
+    @Override
+    public NDList forward(ForwardContext ctx, NDList images) {
+        List<NDArray> list = new ArrayList<>();
+        for (NDArray a : images) {
+            if (a.getShape().dimension() == 4) {
+                for (int i = 0; i < a.getShape().get(0); i++) {
+                    list.add(a.get(i));
+                }
+            } else {
+                list.add(a);
+            }
+        }
+        NDList out = new NDList();
+        List<Detections> detections = detect(list);
+        for (int i = 0; i < detections.size(); i++) {
+            Detections d = detections.get(i);
+            d.boxes().setName(i + ".boxes");
+            d.labels().setName(i + ".labels");
+            d.scores().setName(i + ".scores");
+            out.add(d.boxes());
+            out.add(d.labels());
+            out.add(d.scores());
+            if (d.masks() != null) {
+                d.masks().setName(i + ".masks");
+                out.add(d.masks());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,158 @@
+package org.fx4j.detection.rcnn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.List;
+import org.fx4j.detection.ops.BoxOps;
+import org.fx4j.detection.ops.Nms;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.Module;
+
+/**
+ * torchvision's {@code RegionProposalNetwork}: the {@link RPNHead} scores and regresses every anchor
+ * of the {@link AnchorGenerator}; per image, the {@code preNmsTopN} best anchors of each level are
+ * decoded ({@link BoxCoder} with unit weights), clipped to the image, boxes smaller than 1e-3 and
+ * scores below {@code scoreThresh} dropped, suppressed per level at {@code nmsThresh}, and the best
+ * {@code postNmsTopN} kept. Its state-dict keys are the head's ({@code head.conv.0.0.weight}).
+ */
+public final class RegionProposalNetwork extends Module {
+
+    private static final double MIN_SIZE = 1e-3;
+
+    private final AnchorGenerator anchorGenerator;
+    private final RPNHead head;
+    private final BoxCoder boxCoder = new BoxCoder(1, 1, 1, 1);
+    private final RcnnConfig config;
+
+    /**
+     * Creates the network.
+     *
+     * @param anchorGenerator the anchors
+     * @param head the head (its anchors per location must match the generator's)
+     * @param config thresholds and top-n counts
+     */
+    public RegionProposalNetwork(AnchorGenerator anchorGenerator, RPNHead head, RcnnConfig config) {
+        for (int a : anchorGenerator.numAnchorsPerLocation()) {
+            if (a != head.numAnchors()) {
+                throw new IllegalArgumentException("RPNHead predicts " + head.numAnchors() + " anchors per location,"
+                        + " the anchor generator makes " + anchorGenerator.numAnchorsPerLocation());
+            }
+        }
+        this.anchorGenerator = anchorGenerator;
+        this.head = register("head", head);
+        this.config = config;
+    }
+
+    /**
+     * Returns the anchor generator.
+     *
+     * @return the generator
+     */
+    public AnchorGenerator anchorGenerator() {
+        return anchorGenerator;
+    }
+
+    /**
+     * The proposals of one batch, with their objectness probabilities.
+     *
+     * @param boxes one [P_i, 4] array per image, by descending score
+     * @param scores one [P_i] array per image
+     */
+    public record Proposals(List<NDArray> boxes, List<NDArray> scores) {}
+
+    /**
+     * Proposes boxes for each image (inference: the test-time top-n counts).
+     *
+     * @param ctx the caller's context
+     * @param images the batch
+     * @param features the feature maps, in the anchor generator's order
+     * @return the proposals, in the features' manager
+     */
+    public Proposals propose(ForwardContext ctx, ImageList images, List<NDArray> features) {
+        NDManager manager = features.get(0).getManager();
+        int numImages = (int) images.tensors().getShape().get(0);
+        NDList out = head.call(ctx, new NDList(features));
+        int levels = features.size();
+        NDArray anchors = anchorGenerator.anchors(images, features, manager);
+        // concat_box_prediction_layers: [N, A*C, H, W] -> [N, H*W*A, C], levels concatenated
+        NDList objectness = new NDList();
+        NDList deltas = new NDList();
+        long[] perLevel = new long[levels];
+        for (int l = 0; l < levels; l++) {
+            NDArray o = out.get(l);
+            NDArray d = out.get(levels + l);
+            long n = o.getShape().get(0);
+            long a = o.getShape().get(1);
+            long h = o.getShape().get(2);
+            long w = o.getShape().get(3);
+            perLevel[l] = a * h * w;
+            objectness.add(o.reshape(n, a, 1, h, w).transpose(0, 3, 4, 1, 2).reshape(n, -1));
+            deltas.add(d.reshape(n, a, 4, h, w).transpose(0, 3, 4, 1, 2).reshape(n, -1, 4));
+        }
+        NDArray obj = (levels == 1 ? objectness.get(0) : NDArrays.concat(objectness, 1)).stopGradient();
+        NDArray del = (levels == 1 ? deltas.get(0) : NDArrays.concat(deltas, 1)).stopGradient();
+        long total = obj.getShape().get(1);
+        NDArray repeated = numImages == 1 ? anchors : NDArrays.concat(repeat(anchors, numImages), 0);
+        NDArray proposals = boxCoder.decode(del.reshape(-1, 4), repeated).reshape(numImages, total, 4);
+        // top-n per level
+        int preNms = isTraining() ? config.rpnPreNmsTopNTrain : config.rpnPreNmsTopNTest;
+        int postNms = isTraining() ? config.rpnPostNmsTopNTrain : config.rpnPostNmsTopNTest;
+        NDList top = new NDList();
+        List<Long> levelOfTop = new ArrayList<>();
+        long offset = 0;
+        for (int l = 0; l < levels; l++) {
+            NDArray ob = obj.get(new NDIndex(":, {}:{}", offset, offset + perLevel[l]));
+            int k = (int) Math.min(preNms, perLevel[l]);
+            NDArray idx = ob.topK(k, 1, true, true).get(1).add(offset);
+            top.add(idx);
+            for (int i = 0; i < k; i++) {
+                levelOfTop.add((long) l);
+            }
+            offset += perLevel[l];
+        }
+        NDArray topIdx = levels == 1 ? top.get(0) : NDArrays.concat(top, 1);
+        NDArray lvl = manager.create(levelOfTop.stream().mapToLong(Long::longValue).toArray());
+        List<NDArray> boxesOut = new ArrayList<>();
+        List<NDArray> scoresOut = new ArrayList<>();
+        for (int i = 0; i < numImages; i++) {
+            NDArray idx = topIdx.get(i);
+            NDArray boxes = BoxOps.select(proposals.get(i), idx);
+            NDArray scores = BoxOps.select(obj.get(i), idx).getNDArrayInternal().sigmoid();
+            NDArray levelsI = lvl;
+            int[] size = images.imageSizes().get(i);
+            boxes = BoxOps.clipBoxesToImage(boxes, size[0], size[1]);
+            NDArray keep = BoxOps.removeSmallBoxes(boxes, MIN_SIZE);
+            boxes = BoxOps.select(boxes, keep);
+            scores = BoxOps.select(scores, keep);
+            levelsI = BoxOps.select(levelsI, keep);
+            keep = BoxOps.nonzero(scores.gte(config.rpnScoreThresh));
+            boxes = BoxOps.select(boxes, keep);
+            scores = BoxOps.select(scores, keep);
+            levelsI = BoxOps.select(levelsI, keep);
+            keep = Nms.batchedNms(boxes, scores, levelsI, config.rpnNmsThresh);
+            long kept = Math.min(keep.getShape().get(0), postNms);
+            keep = keep.get(new NDIndex("0:{}", kept));
+            boxesOut.add(BoxOps.select(boxes, keep));
+            scoresOut.add(BoxOps.select(scores, keep));
+        }
+        return new Proposals(boxesOut, scoresOut);
+    }
+
+    private static NDList repeat(NDArray a, int times) {
+        NDList out = new NDList();
+        for (int i = 0; i < times; i++) {
+            out.add(a);
+        }
+        return out;
+    }
+
+    /** Modules of the detection model run through {@link #propose}; this forward is the head alone. */
+    @Override
+    public NDList forward(ForwardContext ctx, NDList features) {
+        return head.call(ctx, features);
+    }
+}
