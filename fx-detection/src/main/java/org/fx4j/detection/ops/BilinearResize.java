@@ -84,7 +84,8 @@ public final class BilinearResize {
         Taps t = new Taps(out);
         double scale = p.r((double) in / out);
         for (int o = 0; o < out; o++) {
-            double src = p.r(p.r(scale * p.r(o + 0.5)) - 0.5);
+            // torch 1.13 rounds the scale to the array's type but forms the position in double.
+            double src = scale * (o + 0.5) - 0.5;
             if (src < 0) {
                 src = 0;
             }
