@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fx4j.detection.DetectionBackbone;
 import org.fx4j.detection.FeaturePyramidNetwork;
 import org.fx4j.detection.LastLevelMaxPool;
 import org.fx4j.features.FeatureExtraction;
@@ -21,9 +22,10 @@ import org.fx4j.nn.Module;
  * The example of torchvision's feature-extraction documentation, in Java: a resnet50 {@code body}
  * that returns layer1..layer4 as {@code "0".."3"}, the FPN's input channels from a dry run, and an
  * FPN of 256 channels with a max-pooled extra level. Its graph nodes are torchvision's (174, with the
- * re-traced extractor's {@code body.add_13} and one {@code fpn} node).
+ * re-traced extractor's {@code body.add_13} and one {@code fpn} node). As a {@link DetectionBackbone}
+ * it carries a Mask R-CNN: {@code new MaskRCNN(new Resnet50WithFpn(manager), 91)}.
  */
-public final class Resnet50WithFpn extends Module {
+public final class Resnet50WithFpn extends Module implements DetectionBackbone {
 
     /** The pyramid's channels. */
     public static final int OUT_CHANNELS = 256;
@@ -54,6 +56,17 @@ public final class Resnet50WithFpn extends Module {
         // Build the FPN.
         fpn = register("fpn", new FeaturePyramidNetwork(inChannelsList, OUT_CHANNELS, new LastLevelMaxPool()));
         fpn.initialize(manager);
+    }
+
+    /**
+     * Returns the pyramid's channels, torchvision's {@code self.out_channels = 256}: what lets {@code new
+     * MaskRCNN(new Resnet50WithFpn(manager), 91)} build its heads.
+     *
+     * @return 256
+     */
+    @Override
+    public int outChannels() {
+        return OUT_CHANNELS;
     }
 
     /** {@inheritDoc} */

@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.fx4j.detection.rcnn.Detections;
+import org.fx4j.detection.rcnn.MaskRCNN;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.fx.TraceOptions;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,28 @@ class Resnet50WithFpnTest {
             levels.forEach(a -> names.add(a.getName() + a.getShape()));
             assertEquals(List.of("0(1, 256, 32, 24)", "1(1, 256, 16, 12)", "2(1, 256, 8, 6)", "3(1, 256, 4, 3)",
                     "pool(1, 256, 2, 2)"), names);
+        }
+    }
+
+    /**
+     * The seed's headline: {@code model = MaskRCNN(Resnet50WithFPN(), num_classes=91).eval()}, which
+     * torchvision 0.14.1 can only run with its FPN named 0..3 + pool; here the defaults are derived from the
+     * backbone's maps (found by a dry run) and the model detects.
+     */
+    @Test
+    void maskRcnnRunsOnTheSeedsBackbone() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            MaskRCNN model = new MaskRCNN(new Resnet50WithFpn(m), 91);
+            model.initialize(m);
+            model.eval();
+            assertEquals(List.of("0", "1", "2", "3", "pool"), model.featureNames());
+            assertEquals(List.of(List.of(32), List.of(64), List.of(128), List.of(256), List.of(512)),
+                    model.rpn().anchorGenerator().sizes(), "torchvision's defaults for the standard FPN");
+            List<Detections> out = model.detect(List.of(m.randomUniform(0f, 1f, new Shape(3, 96, 128))));
+            Detections d = out.get(0);
+            assertTrue(d.size() <= 100);
+            assertEquals(new Shape(d.size(), 1, 96, 128), d.masks().getShape());
         }
     }
 }
