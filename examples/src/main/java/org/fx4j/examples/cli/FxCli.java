@@ -10,7 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code fx} command: list graph nodes, extract features, convert checkpoints, run the demo. Bad
+ * The {@code fx} command: list graph nodes, extract features, detect objects (Mask R-CNN), convert
+ * checkpoints, benchmark, run the demo. Bad
  * input ends with one {@code fx: error: ...} line on stderr (a checkpoint that does not fit the model
  * lists all its mismatched keys) and exit status 2; set {@code FX_DEBUG=1} for stack traces.
  */
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fx4j 0.1.0",
         description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
-        subcommands = {NodesCommand.class, ExtractCommand.class, ConvertCommand.class, BenchCommand.class, DemoCommand.class})
+        subcommands = {NodesCommand.class, ExtractCommand.class, DetectCommand.class, ConvertCommand.class, BenchCommand.class,
+            DemoCommand.class})
 public final class FxCli implements Runnable {
 
     /** Exit status for bad input. */

@@ -1,0 +1,219 @@
+package org.fx4j.examples.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.fx4j.checkpoint.Checkpoints;
+import org.fx4j.checkpoint.StateDict;
+import org.fx4j.detection.rcnn.DetectionModels;
+import org.fx4j.detection.rcnn.Detections;
+import org.fx4j.detection.rcnn.MaskRCNN;
+import org.fx4j.detection.rcnn.RcnnConfig;
+import org.fx4j.examples.io.CocoRle;
+import org.fx4j.examples.io.DetectionImages;
+import org.fx4j.examples.io.DetectionOverlay;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fx detect IMAGE|DIR --weights FILE [--num-classes 91] [--score-thresh 0.05] [--json] [--masks]
+ * [--out overlay.png]}: torchvision's {@code maskrcnn_resnet50_fpn} with the given weights (BatchNorm2d or
+ * FrozenBatchNorm2d, whichever the file holds), one image at a time, detections by descending score.
+ */
+@Command(name = "detect", mixinStandardHelpOptions = true,
+        description = "Detect objects and their masks with Mask R-CNN (ResNet-50 FPN).")
+public final class DetectCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE|DIR", description = "A PNG/JPEG image, or a directory of them.")
+    private Path input;
+
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "maskrcnn_resnet50_fpn state dict (torch.save .pth, .safetensors, .npz).")
+    private Path weights;
+
+    @Option(names = "--key", paramLabel = "KEY", description = "Top-level key holding the state dict.")
+    private String key;
+
+    @Option(names = "--num-classes", defaultValue = "91", description = "Classes including the background (default"
+            + " ${DEFAULT-VALUE}, COCO).")
+    private int numClasses;
+
+    @Option(names = "--score-thresh", defaultValue = "0.05", description = "Drop detections scoring at or below"
+            + " (torchvision's box_score_thresh, default ${DEFAULT-VALUE}).")
+    private double scoreThresh;
+
+    @Option(names = "--json", description = "Print JSON: {\"detections\": [{\"box\", \"label\", \"score\","
+            + " \"mask_area\"}, ...]} (for a directory {\"images\": [{\"file\", \"detections\"}, ...]}).")
+    private boolean json;
+
+    @Option(names = "--masks", description = "With --json, add each mask as COCO uncompressed RLE"
+            + " (\"segmentation\": {\"size\": [h, w], \"counts\": [...]}, column-major).")
+    private boolean masks;
+
+    @Option(names = "--out", paramLabel = "PNG|DIR", description = "Draw boxes, labels, scores and masks: a PNG file"
+            + " for one image, a directory (one PNG per image) for a directory.")
+    private Path out;
+
+    @Option(names = "--force", description = "Replace an existing --out PNG.")
+    private boolean force;
+
+    /** {@inheritDoc} */
+    @Override
+    public Integer call() throws IOException {
+        if (numClasses < 2) {
+            throw new ParameterException(spec.commandLine(), "--num-classes counts the background, so it must be at"
+                    + " least 2, got " + numClasses);
+        }
+        if (!(scoreThresh >= 0 && scoreThresh <= 1)) {
+            throw new ParameterException(spec.commandLine(), "--score-thresh must be in [0, 1], got " + scoreThresh);
+        }
+        if (masks && !json) {
+            throw new ParameterException(spec.commandLine(), "--masks adds RLE masks to the JSON; add --json");
+        }
+        List<Path> files = DetectionImages.list(input);
+        boolean directory = Files.isDirectory(input);
+        if (out != null) {
+            if (directory) {
+                OutputPaths.checkDirectory(spec, "--out", out, false);
+                Files.createDirectories(out);
+            } else {
+                OutputPaths.checkFile(spec, "--out", out, force);
+                if (OutputPaths.sameFile(out, input)) {
+                    throw new ParameterException(spec.commandLine(), "--out '" + out + "' is the input image; name"
+                            + " another file");
+                }
+            }
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            MaskRCNN model;
+            try (StateDict state = Checkpoints.read(weights, manager, key == null
+                    ? org.fx4j.checkpoint.CheckpointOptions.builder().build()
+                    : org.fx4j.checkpoint.CheckpointOptions.builder().optKey(key).build())) {
+                boolean frozen = state.keys().stream().noneMatch(k -> k.endsWith("num_batches_tracked"));
+                model = DetectionModels.maskrcnnResnet50Fpn(numClasses, frozen,
+                        new RcnnConfig().boxScoreThresh(scoreThresh));
+                Checkpoints.load(model, state, manager, true);
+            }
+            model.eval();
+            JsonArray images = new JsonArray();
+            for (Path file : files) {
+                BufferedImage picture = DetectionImages.read(file);
+                try (NDManager m = manager.newSubManager()) {
+                    NDArray image = DetectionImages.toArray(picture, m);
+                    Detections d = model.detect(List.of(image)).get(0);
+                    JsonArray detections = toJson(d, picture.getHeight(), picture.getWidth());
+                    if (json) {
+                        JsonObject entry = new JsonObject();
+                        entry.addProperty("file", directory ? input.relativize(file).toString() : file.toString());
+                        entry.add("detections", detections);
+                        images.add(entry);
+                    } else {
+                        printTable(w, file, picture, detections);
+                    }
+                    if (out != null) {
+                        Path target = directory ? out.resolve(stem(file) + ".png") : out;
+                        DetectionOverlay.write(picture, d.boxes().toFloatArray(), d.labels().toLongArray(),
+                                d.scores().toFloatArray(), d.masks().toFloatArray(), target);
+                        if (!json) {
+                            w.println("# wrote " + target);
+                        }
+                    }
+                }
+            }
+            if (json) {
+                Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+                JsonObject root = new JsonObject();
+                if (directory) {
+                    root.add("images", images);
+                } else {
+                    root.add("detections", images.get(0).getAsJsonObject().get("detections"));
+                }
+                w.println(gson.toJson(root));
+            }
+            w.flush();
+        }
+        return 0;
+    }
+
+    private JsonArray toJson(Detections d, int h, int w) {
+        float[] boxes = d.boxes().toFloatArray();
+        long[] labels = d.labels().toLongArray();
+        float[] scores = d.scores().toFloatArray();
+        float[] m = d.masks().toFloatArray();
+        int plane = h * w;
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < scores.length; i++) {
+            JsonObject o = new JsonObject();
+            JsonArray box = new JsonArray();
+            for (int j = 0; j < 4; j++) {
+                box.add(boxes[i * 4 + j]);
+            }
+            o.add("box", box);
+            o.addProperty("label", labels[i]);
+            o.addProperty("score", scores[i]);
+            long area = 0;
+            for (int p = i * plane; p < (i + 1) * plane; p++) {
+                if (m[p] > 0.5f) {
+                    area++;
+                }
+            }
+            o.addProperty("mask_area", area);
+            if (masks) {
+                JsonObject seg = new JsonObject();
+                JsonArray size = new JsonArray();
+                size.add(h);
+                size.add(w);
+                seg.add("size", size);
+                JsonArray counts = new JsonArray();
+                CocoRle.encode(m, i * plane, h, w, 0.5f).forEach(counts::add);
+                seg.add("counts", counts);
+                o.add("segmentation", seg);
+            }
+            out.add(o);
+        }
+        return out;
+    }
+
+    private static void printTable(PrintWriter w, Path file, BufferedImage picture, JsonArray detections) {
+        w.println("# " + file + " (" + picture.getWidth() + "x" + picture.getHeight() + "): " + detections.size()
+                + " detection(s)");
+        if (detections.isEmpty()) {
+            return;
+        }
+        w.println(String.format(Locale.ROOT, "%4s %6s %7s  %-32s %9s", "rank", "label", "score", "box (x1, y1, x2, y2)",
+                "mask_area"));
+        for (int i = 0; i < detections.size(); i++) {
+            JsonObject o = detections.get(i).getAsJsonObject();
+            JsonArray b = o.getAsJsonArray("box");
+            w.println(String.format(Locale.ROOT, "%4d %6d %7.4f  %-32s %9d", i + 1, o.get("label").getAsLong(),
+                    o.get("score").getAsFloat(), String.format(Locale.ROOT, "%.1f, %.1f, %.1f, %.1f",
+                            b.get(0).getAsFloat(), b.get(1).getAsFloat(), b.get(2).getAsFloat(), b.get(3).getAsFloat()),
+                    o.get("mask_area").getAsLong()));
+        }
+    }
+
+    private static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? n : n.substring(0, dot);
+    }
+}
