@@ -113,9 +113,15 @@ public final class ConvTranspose2d extends LeafModule {
         long h = x.getShape().get(2);
         long wd = x.getShape().get(3);
         NDArray rows = x.transpose(0, 2, 3, 1).reshape(n * h * wd, inChannels);
-        NDArray y = rows.matMul(w.reshape(inChannels, (long) outChannels * kernel * kernel));
+        NDArray y;
+        // Views of the parameters live in the parameters' manager: close them here, or every call leaks them.
+        try (NDArray wm = w.reshape(inChannels, (long) outChannels * kernel * kernel)) {
+            y = rows.matMul(wm);
+        }
         if (b != null) {
-            y = y.reshape(n * h * wd, outChannels, (long) kernel * kernel).add(b.reshape(1, outChannels, 1));
+            try (NDArray b3 = b.reshape(1, outChannels, 1)) {
+                y = y.reshape(n * h * wd, outChannels, (long) kernel * kernel).add(b3);
+            }
         }
         return y.reshape(n, h, wd, outChannels, kernel, kernel).transpose(0, 3, 1, 4, 2, 5)
                 .reshape(n, outChannels, h * kernel, wd * kernel);
@@ -141,10 +147,14 @@ public final class ConvTranspose2d extends LeafModule {
         // weight [in, out/g, k, k] -> [out, in/g, k, k], flipped spatially
         int inG = inChannels / groups;
         int outG = outChannels / groups;
-        NDArray wc = w.reshape(groups, inG, outG, kernel, kernel).transpose(0, 2, 1, 3, 4)
-                .reshape(outChannels, inG, kernel, kernel).flip(2, 3);
-        NDArray y = z.getNDArrayInternal().convolution(z, wc, b, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1),
-                groups).singletonOrThrow();
+        NDArray y;
+        try (NDArray w5 = w.reshape(groups, inG, outG, kernel, kernel);
+                NDArray wt = w5.transpose(0, 2, 1, 3, 4);
+                NDArray w4 = wt.reshape(outChannels, inG, kernel, kernel);
+                NDArray wc = w4.flip(2, 3)) {
+            y = z.getNDArrayInternal().convolution(z, wc, b, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1),
+                    groups).singletonOrThrow();
+        }
         if (q < 0) {
             long oh = y.getShape().get(2);
             long ow = y.getShape().get(3);

@@ -16,6 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fx4j.detection.DetectionBackbones;
+import org.fx4j.detection.rcnn.DetectionModels;
+import org.fx4j.detection.rcnn.MaskRCNN;
+import org.fx4j.detection.rcnn.RcnnConfig;
 import org.fx4j.features.FeatureExtraction;
 import org.fx4j.features.FeatureExtractor;
 import org.fx4j.features.ReturnNodes;
@@ -51,6 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fpn", description = "Time MODEL's detection backbone with an FPN (resnetFpnBackbone;"
             + " mobilenetBackbone for mobilenet_v2/v3) instead of an extractor.")
     private boolean fpn;
+
+    @Option(names = "--maskrcnn", description = "Time maskrcnn_resnet50_fpn's detect() on one image of --size x --width"
+            + " (MODEL resnet50; box_score_thresh 0, so 100 detections with masks), and report peak memory.")
+    private boolean maskrcnn;
 
     @Option(names = "--width", description = "Image width (default: --size; detection inputs are often 800x1088).")
     private Integer width;
@@ -106,7 +113,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (width != null) {
             CliChecks.size(spec, width);
         }
-        if (fpn == (nodes != null)) {
+        if (maskrcnn && (fpn || nodes != null || !"resnet50".equals(model) || batch != 1)) {
+            throw new ParameterException(spec.commandLine(), "--maskrcnn times maskrcnn_resnet50_fpn on one image: MODEL"
+                    + " resnet50, no --nodes, --fpn or --batch");
+        }
+        if (!maskrcnn && fpn == (nodes != null)) {
             throw new ParameterException(spec.commandLine(), fpn ? "--fpn times the pyramid; drop --nodes"
                     : "Missing required option: '--nodes=NODE[:ALIAS]' (or --fpn)");
         }
@@ -121,7 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
                 JniUtils.setNumThreads(threads);
             }
             JniUtils.setGradMode(false);
-            return measure();
+            return maskrcnn ? measureMaskRcnn() : measure();
         } finally {
             JniUtils.setNumThreads(previousThreads);
             JniUtils.setGradMode(previousGrad);
@@ -204,6 +215,62 @@ public final class BenchCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    private int measureMaskRcnn() throws IOException {
+        int imageWidth = width == null ? size : width;
+        MaskRCNN net = DetectionModels.maskrcnnResnet50Fpn(91, false, new RcnnConfig().boxScoreThresh(0));
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            weights.apply(net, manager);
+            net.eval();
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(3, size, imageWidth));
+            int[] count = new int[1];
+            Timing t = Timing.measure(() -> {
+                try (NDManager run = manager.newSubManager()) {
+                    x.tempAttach(run);
+                    count[0] = net.detect(List.of(x)).get(0).size();
+                }
+            }, warmup, warmupSeconds, iters);
+            int[] resized = net.transform().resizedSize(size, imageWidth);
+            result.put("model", "maskrcnn_resnet50_fpn");
+            result.put("size", size);
+            result.put("width", imageWidth);
+            result.put("resized", resized[0] + "x" + resized[1]);
+            result.put("threads", JniUtils.getNumThreads());
+            result.put("iters", iters);
+            result.put("detections", count[0]);
+            result.put("median_ms", round(t.medianMs));
+            result.put("min_ms", round(t.minMs));
+            result.put("max_ms", round(t.maxMs));
+            result.put("peak_rss_mb", peakRssMb());
+        }
+        PrintWriter w = spec().commandLine().getOut();
+        if (json) {
+            w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
+        } else {
+            w.printf(Locale.ROOT, "maskrcnn_resnet50_fpn %dx%d (resized %s) threads=%d, %d detections%n", size,
+                    imageWidth, result.get("resized"), (Integer) result.get("threads"), (Integer) result.get("detections"));
+            w.printf(Locale.ROOT, "  detect: median %8.2f ms  (min %.2f, max %.2f); peak RSS %.0f MB%n",
+                    (Double) result.get("median_ms"), (Double) result.get("min_ms"), (Double) result.get("max_ms"),
+                    (Double) result.get("peak_rss_mb"));
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** The process's peak resident memory (Linux VmHWM), or -1 where it cannot be read. */
+    private static double peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private CommandSpec spec() {

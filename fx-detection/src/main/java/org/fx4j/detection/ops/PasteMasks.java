@@ -48,7 +48,10 @@ public final class PasteMasks {
             throw new IllegalArgumentException("paste_masks_in_image: " + n + " masks of " + height + "x" + width
                     + " exceed 2^31 values; paste fewer masks at a time");
         }
-        double[] out = new double[(int) (n * pixels)];
+        boolean single = masks.getDataType() != DataType.FLOAT64;
+        // One output array in the masks' type: for float32 no double copy of N x H x W is made.
+        float[] outF = single ? new float[(int) (n * pixels)] : null;
+        double[] outD = single ? null : new double[(int) (n * pixels)];
         int padded = m + 2;
         double scale = p.r((double) padded / m);
         for (int i = 0; i < n; i++) {
@@ -91,20 +94,19 @@ public final class PasteMasks {
                     double top = p.r(p.r(tx.l0[ox] * at(mv, base, m, r0, c0)) + p.r(tx.l1[ox] * at(mv, base, m, r0, c1)));
                     double bottom = p.r(p.r(tx.l0[ox] * at(mv, base, m, r1, c0))
                             + p.r(tx.l1[ox] * at(mv, base, m, r1, c1)));
-                    out[outBase + (int) (y * width + x)] = p.r(p.r(ly0 * top) + p.r(ly1 * bottom));
+                    double v = p.r(p.r(ly0 * top) + p.r(ly1 * bottom));
+                    if (single) {
+                        outF[outBase + (int) (y * width + x)] = (float) v;
+                    } else {
+                        outD[outBase + (int) (y * width + x)] = v;
+                    }
                 }
             }
         }
         Shape shape = new Shape(n, 1, height, width);
-        NDArray result;
-        if (masks.getDataType() == DataType.FLOAT64) {
-            result = masks.getManager().create(out, shape);
-        } else {
-            float[] f = new float[out.length];
-            for (int i = 0; i < out.length; i++) {
-                f[i] = (float) out[i];
-            }
-            result = masks.getManager().create(f, shape);
+        NDArray result = single ? masks.getManager().create(outF, shape) : masks.getManager().create(outD, shape);
+        if (single && masks.getDataType() != DataType.FLOAT32) {
+            result = result.toType(masks.getDataType(), false);
         }
         return result.toDevice(masks.getDevice(), false);
     }

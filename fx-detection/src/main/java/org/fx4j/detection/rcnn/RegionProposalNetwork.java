@@ -73,7 +73,23 @@ public final class RegionProposalNetwork extends Module {
      * @return the proposals, in the features' manager
      */
     public Proposals propose(ForwardContext ctx, ImageList images, List<NDArray> features) {
-        NDManager manager = features.get(0).getManager();
+        NDManager parent = features.get(0).getManager();
+        try (NDManager manager = parent.newSubManager()) {
+            // The head's maps and every intermediate stay in this scope; only the proposals leave it.
+            for (NDArray f : features) {
+                manager.tempAttachAll(f);
+            }
+            manager.tempAttachAll(images.tensors());
+            Proposals p = propose(ctx, images, features, manager);
+            for (int i = 0; i < p.boxes().size(); i++) {
+                p.boxes().get(i).attach(parent);
+                p.scores().get(i).attach(parent);
+            }
+            return p;
+        }
+    }
+
+    private Proposals propose(ForwardContext ctx, ImageList images, List<NDArray> features, NDManager manager) {
         int numImages = (int) images.tensors().getShape().get(0);
         NDList out = head.call(ctx, new NDList(features));
         int levels = features.size();

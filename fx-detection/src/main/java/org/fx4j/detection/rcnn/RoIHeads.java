@@ -121,6 +121,42 @@ public final class RoIHeads extends Module {
      */
     public List<Detections> detect(ForwardContext ctx, Map<String, NDArray> features, List<NDArray> proposals,
             List<int[]> imageSizes) {
+        NDManager parent = proposals.get(0).getManager();
+        List<Detections> boxes;
+        try (NDManager scope = parent.newSubManager()) {
+            // Pooled features, head activations and per-class boxes stay in this scope; detections leave it.
+            attachAll(scope, features, proposals);
+            boxes = detectBoxes(ctx, features, proposals, imageSizes);
+            for (Detections d : boxes) {
+                d.boxes().attach(parent);
+                d.labels().attach(parent);
+                d.scores().attach(parent);
+            }
+        }
+        if (!hasMask()) {
+            return boxes;
+        }
+        try (NDManager scope = parent.newSubManager()) {
+            attachAll(scope, features, proposals);
+            List<Detections> out = detectMasks(ctx, features, boxes, imageSizes);
+            for (Detections d : out) {
+                d.masks().attach(parent);
+            }
+            return out;
+        }
+    }
+
+    private static void attachAll(NDManager scope, Map<String, NDArray> features, List<NDArray> proposals) {
+        for (NDArray f : features.values()) {
+            scope.tempAttachAll(f);
+        }
+        for (NDArray p : proposals) {
+            scope.tempAttachAll(p);
+        }
+    }
+
+    private List<Detections> detectBoxes(ForwardContext ctx, Map<String, NDArray> features, List<NDArray> proposals,
+            List<int[]> imageSizes) {
         NDList out = boxOutputs(ctx, features, proposals, imageSizes);
         NDArray logits = out.get(0);
         NDArray deltas = out.get(1);
@@ -158,9 +194,13 @@ public final class RoIHeads extends Module {
             result.add(new Detections(BoxOps.select(boxes, keep), BoxOps.select(labels, keep),
                     BoxOps.select(scores, keep), null));
         }
-        if (!hasMask()) {
-            return result;
-        }
+        return result;
+    }
+
+    private List<Detections> detectMasks(ForwardContext ctx, Map<String, NDArray> features, List<Detections> result,
+            List<int[]> imageSizes) {
+        NDManager manager = result.get(0).boxes().getManager();
+        DataType type = result.get(0).boxes().getDataType();
         List<NDArray> detBoxes = new ArrayList<>();
         long total = 0;
         for (Detections d : result) {
@@ -171,7 +211,7 @@ public final class RoIHeads extends Module {
         if (total == 0) {
             for (Detections d : result) {
                 NDArray empty = manager.zeros(new Shape(0, 1, maskRoiPool.outputHeight() * 2L,
-                        maskRoiPool.outputWidth() * 2L), logits.getDataType(), logits.getDevice());
+                        maskRoiPool.outputWidth() * 2L), type, d.boxes().getDevice());
                 withMasks.add(new Detections(d.boxes(), d.labels(), d.scores(), empty));
             }
             return withMasks;
@@ -190,7 +230,7 @@ public final class RoIHeads extends Module {
                 rows[j] = (offset + j) * classes + labels[j];
             }
             offset += labels.length;
-            NDArray picked = BoxOps.select(flat, manager.create(rows, new Shape(rows.length)))
+            NDArray picked = BoxOps.select(flat, maskLogits.getManager().create(rows, new Shape(rows.length)))
                     .getNDArrayInternal().sigmoid().reshape(rows.length, 1, mh, mw);
             withMasks.add(new Detections(d.boxes(), d.labels(), d.scores(), picked));
         }

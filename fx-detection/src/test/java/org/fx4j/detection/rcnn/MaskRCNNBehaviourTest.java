@@ -128,6 +128,15 @@ class MaskRCNNBehaviourTest {
             assertMessage(() -> model.detect(List.of()), "no images given");
             int before = m.getManagedArrays().size();
             List<Detections> out = model.detect(List.of(ok));
+            int parameters = manager.getManagedArrays().size();
+            model.detect(List.of(ok)).forEach(d -> {
+                d.boxes().close();
+                d.labels().close();
+                d.scores().close();
+                d.masks().close();
+            });
+            assertEquals(parameters, manager.getManagedArrays().size(), "nothing joins the parameters' manager"
+                    + " (a reshaped weight once did, per call)");
             int created = 4;
             assertEquals(before + created, m.getManagedArrays().size(), "only the outputs join the caller's manager");
             assertEquals(new Shape(3, 40, 40), ok.getShape());
