@@ -14,6 +14,11 @@ usage: fx-bench/compare_torchvision.py [--model resnet50] [--nodes layer1,layer2
        [--iters 5] [--warmup 2] [--rounds 3]
 With --fpn it times the detection backbone instead: torchvision's resnet_fpn_backbone(MODEL) forward
 against fx4j's resnetFpnBackbone(MODEL) (`./fx bench MODEL --fpn`), batch 1, at --fpn-size.
+       fx-bench/compare_torchvision.py --maskrcnn [--image-size 480x640] [--threads 2] [--iters 5] [--warmup 1]
+       [--rounds 3]
+With --maskrcnn it times whole-image detection: torchvision's maskrcnn_resnet50_fpn(weights=None,
+box_score_thresh=0) on one random image against fx4j's MaskRCNN.detect (`./fx bench resnet50 --maskrcnn`),
+and reports both processes' peak resident memory.
 """
 import argparse
 import json
@@ -99,6 +104,51 @@ def compare_fpn(args):
     print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
 
 
+def maskrcnn_round(model, image, warmup, iters):
+    with torch.no_grad():
+        for _ in range(warmup):
+            model([image])
+        samples = []
+        for _ in range(iters):
+            t = time.perf_counter()
+            d = model([image])[0]
+            samples.append((time.perf_counter() - t) * 1000)
+    return samples, int(d["boxes"].shape[0])
+
+
+def compare_maskrcnn(args):
+    import resource
+    from torchvision.models.detection import maskrcnn_resnet50_fpn
+    height, width = (int(v) for v in args.image_size.split("x"))
+    model = maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91, box_score_thresh=0.0).eval()
+    image = torch.rand(3, height, width)
+    cmd = [os.path.join(ROOT, "fx"), "bench", "resnet50", "--maskrcnn", "--size", str(height), "--width", str(width),
+           "--iters", str(args.iters), "--warmup", str(args.warmup), "--threads", str(args.threads),
+           "--warmup-seconds", str(args.jvm_warmup_seconds), "--json"]
+    tv, fx, fx_rss, counts = [], [], [], {}
+    for r in range(args.rounds):
+        for side in (["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]):
+            if side == "tv":
+                samples, counts["torchvision"] = maskrcnn_round(model, image, args.warmup, args.iters)
+                tv.append(statistics.median(samples))
+            else:
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                j = json.loads(out.strip().splitlines()[-1])
+                fx.append(j["median_ms"])
+                fx_rss.append(j["peak_rss_mb"])
+                counts["fx4j"] = j["detections"]
+                resized = j["resized"]
+    t, f = statistics.median(tv), statistics.median(fx)
+    tv_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"# maskrcnn_resnet50_fpn, random weights, box_score_thresh 0, one {height}x{width} image (resized to "
+          f"{resized}), threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
+          f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"detections: torchvision {counts['torchvision']}, fx4j {counts['fx4j']}")
+    print(f"medians of the per-round medians: torchvision {t:.0f} ms, fx4j {f:.0f} ms, fx4j/torchvision {f / t:.3f}")
+    print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
+    print(f"peak resident memory: torchvision process {tv_rss:.0f} MB, fx4j JVM {max(fx_rss):.0f} MB")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet50")
@@ -115,10 +165,16 @@ def main():
     p.add_argument("--json")
     p.add_argument("--fpn", action="store_true", help="time the FPN detection backbone instead")
     p.add_argument("--fpn-size", default="800x1088")
+    p.add_argument("--maskrcnn", action="store_true", help="time maskrcnn_resnet50_fpn detection instead")
+    p.add_argument("--image-size", default="480x640", help="--maskrcnn: the image, HxW (default 480x640)")
     args = p.parse_args()
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.maskrcnn:
+        subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
+        compare_maskrcnn(args)
+        return
     if args.fpn:
         subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
         compare_fpn(args)

@@ -54,61 +54,76 @@ public final class PasteMasks {
         double[] outD = single ? null : new double[(int) (n * pixels)];
         int padded = m + 2;
         double scale = p.r((double) padded / m);
-        for (int i = 0; i < n; i++) {
-            // expand_boxes: half sizes scaled about the centre, then truncated to int64
-            double x1 = bv[i * 4];
-            double y1 = bv[i * 4 + 1];
-            double x2 = bv[i * 4 + 2];
-            double y2 = bv[i * 4 + 3];
-            double wHalf = p.r(p.r(p.r(x2 - x1) * 0.5) * scale);
-            double hHalf = p.r(p.r(p.r(y2 - y1) * 0.5) * scale);
-            double xc = p.r(p.r(x2 + x1) * 0.5);
-            double yc = p.r(p.r(y2 + y1) * 0.5);
-            long bx0 = (long) p.r(xc - wHalf);
-            long by0 = (long) p.r(yc - hHalf);
-            long bx1 = (long) p.r(xc + wHalf);
-            long by1 = (long) p.r(yc + hHalf);
-            int w = (int) Math.max(bx1 - bx0 + 1, 1);
-            int h = (int) Math.max(by1 - by0 + 1, 1);
-            long xa = Math.max(bx0, 0);
-            long xb = Math.min(bx1 + 1, width);
-            long ya = Math.max(by0, 0);
-            long yb = Math.min(by1 + 1, height);
-            if (xa >= xb || ya >= yb) {
-                continue;
-            }
-            BilinearResize.Taps tx = BilinearResize.taps(padded, w, p);
-            BilinearResize.Taps ty = BilinearResize.taps(padded, h, p);
-            int base = i * m * m;
-            int outBase = (int) (i * pixels);
-            for (long y = ya; y < yb; y++) {
-                int oy = (int) (y - by0);
-                int r0 = (int) ty.i0[oy] - 1;
-                int r1 = (int) ty.i1[oy] - 1;
-                double ly0 = ty.l0[oy];
-                double ly1 = ty.l1[oy];
-                for (long x = xa; x < xb; x++) {
-                    int ox = (int) (x - bx0);
-                    int c0 = (int) tx.i0[ox] - 1;
-                    int c1 = (int) tx.i1[ox] - 1;
-                    double top = p.r(p.r(tx.l0[ox] * at(mv, base, m, r0, c0)) + p.r(tx.l1[ox] * at(mv, base, m, r0, c1)));
-                    double bottom = p.r(p.r(tx.l0[ox] * at(mv, base, m, r1, c0))
-                            + p.r(tx.l1[ox] * at(mv, base, m, r1, c1)));
-                    double v = p.r(p.r(ly0 * top) + p.r(ly1 * bottom));
-                    if (single) {
-                        outF[outBase + (int) (y * width + x)] = (float) v;
-                    } else {
-                        outD[outBase + (int) (y * width + x)] = v;
-                    }
-                }
-            }
-        }
+        // Masks are independent: pasted in parallel (each writes its own plane).
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> pasteOne(i, mv, bv, m, padded, scale, height,
+                width, p, outF, outD));
         Shape shape = new Shape(n, 1, height, width);
         NDArray result = single ? masks.getManager().create(outF, shape) : masks.getManager().create(outD, shape);
         if (single && masks.getDataType() != DataType.FLOAT32) {
             result = result.toType(masks.getDataType(), false);
         }
         return result.toDevice(masks.getDevice(), false);
+    }
+
+
+    /** Pastes mask {@code i} into its plane of the output. */
+    private static void pasteOne(int i, double[] mv, double[] bv, int m, int padded, double scale, int height, int width,
+            Precision p, float[] outF, double[] outD) {
+        boolean single = outF != null;
+        long pixels = (long) height * width;
+        // expand_boxes: half sizes scaled about the centre, then truncated to int64
+        double x1 = bv[i * 4];
+        double y1 = bv[i * 4 + 1];
+        double x2 = bv[i * 4 + 2];
+        double y2 = bv[i * 4 + 3];
+        double wHalf = p.r(p.r(p.r(x2 - x1) * 0.5) * scale);
+        double hHalf = p.r(p.r(p.r(y2 - y1) * 0.5) * scale);
+        double xc = p.r(p.r(x2 + x1) * 0.5);
+        double yc = p.r(p.r(y2 + y1) * 0.5);
+        long bx0 = (long) p.r(xc - wHalf);
+        long by0 = (long) p.r(yc - hHalf);
+        long bx1 = (long) p.r(xc + wHalf);
+        long by1 = (long) p.r(yc + hHalf);
+        int w = (int) Math.max(bx1 - bx0 + 1, 1);
+        int h = (int) Math.max(by1 - by0 + 1, 1);
+        long xa = Math.max(bx0, 0);
+        long xb = Math.min(bx1 + 1, width);
+        long ya = Math.max(by0, 0);
+        long yb = Math.min(by1 + 1, height);
+        if (xa >= xb || ya >= yb) {
+            return;
+        }
+        BilinearResize.Taps tx = BilinearResize.taps(padded, w, p);
+        BilinearResize.Taps ty = BilinearResize.taps(padded, h, p);
+        int base = i * m * m;
+        int outBase = (int) (i * pixels);
+        // Each padded row interpolated along x once (the padding rows and columns are zeros), then rows blended.
+        int x0 = (int) (xa - bx0);
+        int cols = (int) (xb - xa);
+        double[] across = new double[padded * cols];
+        for (int r = 1; r <= m; r++) {
+            for (int k = 0; k < cols; k++) {
+                int ox = x0 + k;
+                across[r * cols + k] = p.r(p.r(tx.l0[ox] * at(mv, base, m, r - 1, (int) tx.i0[ox] - 1))
+                        + p.r(tx.l1[ox] * at(mv, base, m, r - 1, (int) tx.i1[ox] - 1)));
+            }
+        }
+        for (long y = ya; y < yb; y++) {
+            int oy = (int) (y - by0);
+            int r0 = (int) ty.i0[oy] * cols;
+            int r1 = (int) ty.i1[oy] * cols;
+            double ly0 = ty.l0[oy];
+            double ly1 = ty.l1[oy];
+            int row = outBase + (int) (y * width + xa);
+            for (int k = 0; k < cols; k++) {
+                double v = p.r(p.r(ly0 * across[r0 + k]) + p.r(ly1 * across[r1 + k]));
+                if (single) {
+                    outF[row + k] = (float) v;
+                } else {
+                    outD[row + k] = v;
+                }
+            }
+        }
     }
 
     /** A value of the zero-padded mask: row and column -1 and M are the padding. */
