@@ -65,7 +65,14 @@ for h, w in [(480, 640), (301, 457), (1000, 300), (800, 1333), (17, 4000), (333,
     t = GeneralizedRCNNTransform(800, 1333, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
     il, _ = t([torch.zeros(3, h, w)])
     sizes[f"{h}x{w}"] = [list(il.image_sizes[0]), list(il.tensors.shape[-2:])]
-print(json.dumps({"image_sizes": [list(x) for x in il.image_sizes] if False else None,
-                  "keys": list(state.keys()), "resize": sizes,
+from torchvision.models import resnet50
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+from torchvision.ops.misc import FrozenBatchNorm2d
+# The pretrained checkpoints' layout: FrozenBatchNorm2d (no num_batches_tracked), 3 trainable stages.
+frozen = MaskRCNN(_resnet_fpn_extractor(resnet50(norm_layer=FrozenBatchNorm2d), 3), num_classes=91)
+frozen_trainable = [k for k, p in frozen.named_parameters() if p.requires_grad]
+print(json.dumps({"keys": list(state.keys()), "resize": sizes,
+                  "frozen_keys": list(frozen.state_dict().keys()), "frozen_trainable": frozen_trainable,
                   "detections": [int(d["boxes"].shape[0]) for d in dets],
                   "proposals": [int(p.shape[0]) for p in proposals]}))

@@ -86,6 +86,18 @@ class MaskRCNNParityTest {
     }
 
     @Test
+    void frozenBatchNormLayoutIsThePretrainedCheckpoints() {
+        TorchvisionReference.assumeAvailable();
+        MaskRCNN frozen = DetectionModels.maskrcnnResnet50Fpn(91, true, new RcnnConfig());
+        List<String> keys = new ArrayList<>();
+        summary.getAsJsonArray("frozen_keys").forEach(k -> keys.add(k.getAsString()));
+        assertEquals(keys, List.copyOf(frozen.stateDict().keySet()), "FrozenBatchNorm2d keys (no num_batches_tracked)");
+        List<String> trainable = new ArrayList<>();
+        summary.getAsJsonArray("frozen_trainable").forEach(k -> trainable.add(k.getAsString()));
+        assertEquals(trainable, List.copyOf(frozen.namedParameters().keySet()), "3 trainable backbone stages");
+    }
+
+    @Test
     void resizeRoundsAsTorchvision() {
         TorchvisionReference.assumeAvailable();
         GeneralizedRCNNTransform t = new GeneralizedRCNNTransform(new RcnnConfig());
