@@ -42,6 +42,12 @@ for aligned in (False, True):
         for size in ((7, 7), (3, 5)):
             key = f"roi.out.{aligned}.{sr}.{size[0]}x{size[1]}"
             expected[key] = roi_align(feat, rois, size, spatial_scale=0.25, sampling_ratio=sr, aligned=aligned)
+# adaptive grids over many large boxes: more weights than one sparse product holds (chunked)
+big = torch.randn(1, 2, 200, 272, generator=g, dtype=torch.float64)
+big_rois = torch.cat([torch.zeros(60, 1, dtype=torch.float64), boxes_in(60, 272, 200) * 0.1
+                      + torch.tensor([0.0, 0.0, 250.0, 185.0], dtype=torch.float64)], 1)  # ~250x185: ~180k weights each
+cases["roi.big.input"], cases["roi.big.rois"] = big, big_rois
+expected["roi.big"] = roi_align(big, big_rois, (7, 7), 1.0, 0)
 expected["roi.empty"] = roi_align(feat, rois[:0], (7, 7), 0.25, 2)
 feat32 = feat.float()
 expected["roi.float32"] = roi_align(feat32, rois.float(), (7, 7), 0.25, 2)
@@ -111,6 +117,9 @@ pboxes = torch.tensor([[10.0, 12.0, 60.0, 40.0], [-15.0, -9.0, 20.0, 25.0], [50.
                       dtype=torch.float64)
 cases["paste.masks"], cases["paste.boxes"] = masks, pboxes
 expected["paste"] = paste_masks_in_image(masks, pboxes, (60, 80))
+nonsquare = torch.rand(3, 1, 28, 14, generator=g, dtype=torch.float64)
+cases["paste.nonsquare"] = nonsquare
+expected["paste.nonsquare"] = paste_masks_in_image(nonsquare, pboxes[:3], (60, 80))
 expected["paste.float32"] = paste_masks_in_image(masks.float(), pboxes.float(), (60, 80))
 
 np.savez(f"{out}/cases.npz", **{k: v.numpy() for k, v in cases.items()})

@@ -72,7 +72,7 @@ public final class DetectCommand implements Callable<Integer> {
             + " for one image, a directory (one PNG per image) for a directory.")
     private Path out;
 
-    @Option(names = "--force", description = "Replace an existing --out PNG.")
+    @Option(names = "--force", description = "Replace existing overlay PNGs.")
     private boolean force;
 
     /** {@inheritDoc} */
@@ -93,6 +93,7 @@ public final class DetectCommand implements Callable<Integer> {
         if (out != null) {
             if (directory) {
                 OutputPaths.checkDirectory(spec, "--out", out, false);
+                checkOverlayTargets(files);
                 Files.createDirectories(out);
             } else {
                 OutputPaths.checkFile(spec, "--out", out, force);
@@ -120,7 +121,8 @@ public final class DetectCommand implements Callable<Integer> {
                 try (NDManager m = manager.newSubManager()) {
                     NDArray image = DetectionImages.toArray(picture, m);
                     Detections d = model.detect(List.of(image)).get(0);
-                    JsonArray detections = toJson(d, picture.getHeight(), picture.getWidth());
+                    float[] maskValues = d.masks().toFloatArray();
+                    JsonArray detections = toJson(d, maskValues, picture.getHeight(), picture.getWidth());
                     if (json) {
                         JsonObject entry = new JsonObject();
                         entry.addProperty("file", directory ? input.relativize(file).toString() : file.toString());
@@ -132,7 +134,7 @@ public final class DetectCommand implements Callable<Integer> {
                     if (out != null) {
                         Path target = directory ? out.resolve(stem(file) + ".png") : out;
                         DetectionOverlay.write(picture, d.boxes().toFloatArray(), d.labels().toLongArray(),
-                                d.scores().toFloatArray(), d.masks().toFloatArray(), target);
+                                d.scores().toFloatArray(), maskValues, target);
                         if (!json) {
                             w.println("# wrote " + target);
                         }
@@ -154,11 +156,35 @@ public final class DetectCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonArray toJson(Detections d, int h, int w) {
+    /** Directory mode: one overlay per image, none replacing an input, two images, or (without --force) a file. */
+    private void checkOverlayTargets(List<Path> files) {
+        if (OutputPaths.sameFile(out, input)) {
+            throw new ParameterException(spec.commandLine(), "--out '" + out + "' is the input directory; its images"
+                    + " would be replaced by the overlays; name another directory");
+        }
+        java.util.Map<Path, Path> byTarget = new java.util.HashMap<>();
+        for (Path file : files) {
+            Path target = out.resolve(stem(file) + ".png");
+            Path other = byTarget.put(target, file);
+            if (other != null) {
+                throw new ParameterException(spec.commandLine(), "images '" + other.getFileName() + "' and '"
+                        + file.getFileName() + "' would both be drawn to '" + target + "'; give them different names");
+            }
+            if (OutputPaths.sameFile(target, file) || files.stream().anyMatch(f -> OutputPaths.sameFile(target, f))) {
+                throw new ParameterException(spec.commandLine(), "the overlay '" + target + "' would replace an input"
+                        + " image; name another --out directory");
+            }
+            if (Files.exists(target) && !force) {
+                throw new ParameterException(spec.commandLine(), "--out: '" + target + "' exists; pass --force to"
+                        + " replace it");
+            }
+        }
+    }
+
+    private JsonArray toJson(Detections d, float[] m, int h, int w) {
         float[] boxes = d.boxes().toFloatArray();
         long[] labels = d.labels().toLongArray();
         float[] scores = d.scores().toFloatArray();
-        float[] m = d.masks().toFloatArray();
         int plane = h * w;
         JsonArray out = new JsonArray();
         for (int i = 0; i < scores.length; i++) {

@@ -136,11 +136,32 @@ class FxDetectTest {
                 on += b ? 1 : 0;
             }
             assertEquals(d.get("mask_area").getAsLong(), on, "RLE foreground = mask_area");
+            // Orientation: the decoded pixels lie in the detection's box widened by 30/28 (+1 px), as pasted.
+            boolean[] mask = CocoRle.decode(counts, 301, 457);
+            double[] b = box(d);
+            double padX = (b[2] - b[0]) * 1.0 / 28 + 1.5;
+            double padY = (b[3] - b[1]) * 1.0 / 28 + 1.5;
+            for (int y = 0; y < 301; y++) {
+                for (int x = 0; x < 457; x++) {
+                    if (mask[y * 457 + x]) {
+                        assertTrue(x >= b[0] - padX && x <= b[2] + padX && y >= b[1] - padY && y <= b[3] + padY,
+                                "detection " + k + ": mask pixel (" + x + ", " + y + ") outside its box " + d.get("box"));
+                    }
+                }
+            }
         }
         BufferedImage a = ImageIO.read(ref.resolve("overlays/a.png").toFile());
         assertEquals(457, a.getWidth());
         assertEquals(301, a.getHeight());
         assertTrue(Files.exists(ref.resolve("overlays/b.png")));
+        FxRun again = FxRun.fx("detect", ref.resolve("images").toString(), "--weights", ref.resolve("maskrcnn.pth")
+                .toString(), "--out", ref.resolve("overlays").toString());
+        assertEquals(2, again.code);
+        assertTrue(again.err.contains("exists; pass --force to replace it"), again.err);
+        FxRun onInputs = FxRun.fx("detect", ref.resolve("images").toString(), "--weights", ref.resolve("maskrcnn.pth")
+                .toString(), "--out", ref.resolve("images").toString(), "--force");
+        assertEquals(2, onInputs.code);
+        assertTrue(onInputs.err.contains("is the input directory"), onInputs.err);
     }
 
     @Test

@@ -13,7 +13,10 @@ import java.util.Map;
  * torchvision's {@code ops.MultiScaleRoIAlign}: RoIAlign over the named levels of a feature pyramid,
  * each box pooled from the level the {@link LevelMapper} gives it (canonical scale 224 at level 4).
  * Each level's scale is inferred from its size over the largest image size, rounded to a power of two,
- * as torchvision does on every call. It has no parameters (so no state-dict keys), as torchvision's.
+ * on every call (torchvision infers the scales on a pooler's first call and keeps them; the two differ
+ * only when a later batch's levels have other ratios, i.e. for images resized to a few dozen pixels).
+ * The maps are pooled in the backbone's order, whatever the order of {@code featmapNames}, as
+ * torchvision's. It has no parameters (so no state-dict keys), as torchvision's.
  */
 public final class MultiScaleRoIAlign {
 
@@ -98,14 +101,18 @@ public final class MultiScaleRoIAlign {
      * @return [sum L_i, C, outH, outW], boxes in order, in the first map's manager
      */
     public NDArray pool(Map<String, NDArray> features, List<NDArray> boxes, List<int[]> imageSizes) {
-        List<NDArray> maps = new ArrayList<>();
         for (String name : featmapNames) {
-            NDArray f = features.get(name);
-            if (f == null) {
+            if (!features.containsKey(name)) {
                 throw new IllegalArgumentException("MultiScaleRoIAlign pools feature maps " + featmapNames
                         + " but the backbone gave " + features.keySet() + "; name the maps it gives");
             }
-            maps.add(f);
+        }
+        // torchvision's _filter_input: the listed maps in the backbone's order (finest first), whatever the list's order.
+        List<NDArray> maps = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : features.entrySet()) {
+            if (featmapNames.contains(e.getKey())) {
+                maps.add(e.getValue());
+            }
         }
         if (boxes.size() != imageSizes.size()) {
             throw new IllegalArgumentException("MultiScaleRoIAlign: boxes for " + boxes.size() + " images, sizes for "
@@ -124,8 +131,10 @@ public final class MultiScaleRoIAlign {
         NDArray first = maps.get(0);
         NDManager parent = first.getManager();
         try (NDManager sub = parent.newSubManager(first.getDevice())) {
+            // so the level mapper's intermediates stay in this scope (an identity set: equals compares contents)
+            java.util.Set<NDArray> attached = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             for (NDArray b : boxes) {
-                if (b.getManager() != parent) {
+                if (attached.add(b)) {
                     sub.tempAttachAll(b);
                 }
             }

@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * torchvision's {@code nms} and {@code batched_nms}: greedy non-maximum suppression. Boxes are
- * visited by descending score (a stable sort: equal scores keep their input order); a box is dropped
+ * visited by descending score (a stable sort: equal scores keep their input order, as torchvision's
+ * {@code nms}; torchvision's per-category path orders its result with an unstable sort, so among equal
+ * scores above 1000 boxes its order is unspecified, where fx4j keeps input order); a box is dropped
  * when its IoU with a kept box exceeds the threshold, the IoU computed in the boxes' precision as
  * torchvision's CPU kernel computes it. {@code batchedNms} suppresses only within a category, with
  * torchvision's two strategies chosen as torchvision chooses them on the CPU: per-category runs for
@@ -95,7 +97,7 @@ public final class Nms {
                     keep.add(i);
                 }
             }
-            keep.sort(Comparator.comparingDouble((Integer i) -> -scores[i]));
+            keep.sort(Comparator.comparingDouble((Integer i) -> -key(scores[i])));
             return keep.stream().mapToInt(Integer::intValue).toArray();
         }
         // Coordinate trick: offset each category by idx * (max coordinate + 1), in the boxes' precision.

@@ -28,6 +28,9 @@ import org.fx4j.nn.LeafModule;
  */
 public final class RoIAlign extends LeafModule {
 
+    /** The most weights one sparse product holds (regions beyond start another). */
+    private static final int MAX_ENTRIES = 1 << 23;
+
     private final int outH;
     private final int outW;
     private final double spatialScale;
@@ -133,61 +136,84 @@ public final class RoIAlign extends LeafModule {
         }
         Precision p = Precision.of(type);
         double[] r = Precision.values(rois);
-        Coo coo = new Coo(k * outH * outW * 4 * Math.max(samplingRatio, 2) * Math.max(samplingRatio, 2));
+        NDManager parent = input.getManager();
+        try (NDManager sub = parent.newSubManager(input.getDevice())) {
+            sub.tempAttachAll(input);
+            NDArray pixels = input.transpose(0, 2, 3, 1).reshape((long) n * h * w, c);
+            // Regions are taken in chunks of at most MAX_ENTRIES weights, so that adaptive grids over many
+            // large boxes stay bounded in memory.
+            NDList parts = new NDList();
+            Coo coo = new Coo(Math.min(MAX_ENTRIES, k * outH * outW * 4 * Math.max(samplingRatio, 2)
+                    * Math.max(samplingRatio, 2)));
+            int chunkStart = 0;
+            for (int roi = 0; roi < k; roi++) {
+                addRegion(coo, r, roi, roi - chunkStart, n, h, w, outH, outW, spatialScale, samplingRatio, aligned, p);
+                if (coo.size >= MAX_ENTRIES || roi == k - 1) {
+                    parts.add(product(sub, coo, roi + 1 - chunkStart, outH, outW, (long) n * h * w, pixels, type));
+                    coo.size = 0;
+                    chunkStart = roi + 1;
+                }
+            }
+            NDArray rows = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+            NDArray out = rows.reshape(k, outH, outW, c).transpose(0, 3, 1, 2);
+            out.attach(parent);
+            return out;
+        }
+    }
+
+    /** The weights of one region's bins, rows counted from its chunk's first region. */
+    private static void addRegion(Coo coo, double[] r, int roi, int rowRoi, int n, int h, int w, int outH, int outW,
+            double spatialScale, int samplingRatio, boolean aligned, Precision p) {
         double scale = p.r(spatialScale);
         double offset = aligned ? 0.5 : 0.0;
-        for (int roi = 0; roi < k; roi++) {
-            double bd = r[roi * 5];
-            if (!(bd >= 0 && bd < n && bd == Math.floor(bd))) {
-                throw new IllegalArgumentException("roi_align: region " + roi + " has batch index " + bd
-                        + "; the input holds " + n + " image(s)");
-            }
-            long base = (long) bd * h * w;
-            double startW = p.r(p.r(r[roi * 5 + 1] * scale) - offset);
-            double startH = p.r(p.r(r[roi * 5 + 2] * scale) - offset);
-            double endW = p.r(p.r(r[roi * 5 + 3] * scale) - offset);
-            double endH = p.r(p.r(r[roi * 5 + 4] * scale) - offset);
-            double roiW = p.r(endW - startW);
-            double roiH = p.r(endH - startH);
-            if (!aligned) {
-                roiW = Math.max(roiW, 1.0);
-                roiH = Math.max(roiH, 1.0);
-            }
-            double binH = p.r(roiH / outH);
-            double binW = p.r(roiW / outW);
-            int gridH = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(p.r(roiH / outH));
-            int gridW = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(p.r(roiW / outW));
-            double count = Math.max(gridH * gridW, 1);
-            for (int ph = 0; ph < outH; ph++) {
-                for (int pw = 0; pw < outW; pw++) {
-                    long row = ((long) roi * outH + ph) * outW + pw;
-                    for (int iy = 0; iy < gridH; iy++) {
-                        double y = p.r(p.r(startH + p.r(ph * binH)) + p.r(p.r((iy + 0.5) * binH) / gridH));
-                        for (int ix = 0; ix < gridW; ix++) {
-                            double x = p.r(p.r(startW + p.r(pw * binW)) + p.r(p.r((ix + 0.5) * binW) / gridW));
-                            addSample(coo, p, row, base, h, w, y, x, count);
-                        }
+        double bd = r[roi * 5];
+        if (!(bd >= 0 && bd < n && bd == Math.floor(bd))) {
+            throw new IllegalArgumentException("roi_align: region " + roi + " has batch index " + bd
+                    + "; the input holds " + n + " image(s)");
+        }
+        long base = (long) bd * h * w;
+        double startW = p.r(p.r(r[roi * 5 + 1] * scale) - offset);
+        double startH = p.r(p.r(r[roi * 5 + 2] * scale) - offset);
+        double endW = p.r(p.r(r[roi * 5 + 3] * scale) - offset);
+        double endH = p.r(p.r(r[roi * 5 + 4] * scale) - offset);
+        double roiW = p.r(endW - startW);
+        double roiH = p.r(endH - startH);
+        if (!aligned) {
+            roiW = Math.max(roiW, 1.0);
+            roiH = Math.max(roiH, 1.0);
+        }
+        double binH = p.r(roiH / outH);
+        double binW = p.r(roiW / outW);
+        int gridH = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(p.r(roiH / outH));
+        int gridW = samplingRatio > 0 ? samplingRatio : (int) Math.ceil(p.r(roiW / outW));
+        double count = Math.max(gridH * gridW, 1);
+        for (int ph = 0; ph < outH; ph++) {
+            for (int pw = 0; pw < outW; pw++) {
+                long row = ((long) rowRoi * outH + ph) * outW + pw;
+                for (int iy = 0; iy < gridH; iy++) {
+                    double y = p.r(p.r(startH + p.r(ph * binH)) + p.r(p.r((iy + 0.5) * binH) / gridH));
+                    for (int ix = 0; ix < gridW; ix++) {
+                        double x = p.r(p.r(startW + p.r(pw * binW)) + p.r(p.r((ix + 0.5) * binW) / gridW));
+                        addSample(coo, p, row, base, h, w, y, x, count);
                     }
                 }
             }
         }
-        NDManager parent = input.getManager();
+    }
+
+    /** One chunk: the sparse [regions x bins, pixels] matrix times the map as [pixels, channels]. */
+    private static NDArray product(NDManager sub, Coo coo, int regions, int outH, int outW, long columns,
+            NDArray pixels, DataType type) {
+        long rows = (long) regions * outH * outW;
         if (coo.size == 0) {
-            return parent.zeros(new Shape(k, c, outH, outW), type, input.getDevice());
+            return sub.zeros(new Shape(rows, pixels.getShape().get(1)), type, pixels.getDevice());
         }
-        try (NDManager sub = parent.newSubManager(input.getDevice())) {
-            sub.tempAttachAll(input);
-            NDArray indices = sub.create(new long[][] {Arrays.copyOf(coo.rows, coo.size),
-                Arrays.copyOf(coo.cols, coo.size)});
-            NDArray values = type == DataType.FLOAT64 ? sub.create(Arrays.copyOf(coo.vals, coo.size))
-                    : sub.create(toFloats(coo.vals, coo.size));
-            NDArray matrix = JniUtils.createSparseCoo((PtNDArray) indices, (PtNDArray) values,
-                    new Shape((long) k * outH * outW, (long) n * h * w));
-            NDArray pixels = input.transpose(0, 2, 3, 1).reshape((long) n * h * w, c);
-            NDArray out = matrix.matMul(pixels).reshape(k, outH, outW, c).transpose(0, 3, 1, 2);
-            out.attach(parent);
-            return out;
-        }
+        NDArray indices = sub.create(new long[][] {Arrays.copyOf(coo.rows, coo.size), Arrays.copyOf(coo.cols,
+                coo.size)});
+        NDArray values = type == DataType.FLOAT64 ? sub.create(Arrays.copyOf(coo.vals, coo.size))
+                : sub.create(toFloats(coo.vals, coo.size));
+        NDArray matrix = JniUtils.createSparseCoo((PtNDArray) indices, (PtNDArray) values, new Shape(rows, columns));
+        return matrix.matMul(pixels);
     }
 
     /** torchvision's bilinear_interpolate: weights of the four neighbours of (y, x), or nothing outside. */

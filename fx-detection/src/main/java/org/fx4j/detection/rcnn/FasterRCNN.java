@@ -78,7 +78,8 @@ public class FasterRCNN extends GeneralizedRCNN {
          * @param mask whether to build the mask branch
          * @return the layout
          */
-        static Layout of(Module backbone, Integer numClasses, RcnnConfig config, RcnnParts parts, boolean mask) {
+        static Layout of(Module backbone, Integer numClasses, RcnnConfig given, RcnnParts parts, boolean mask) {
+            RcnnConfig config = given.copy();
             if (backbone == null) {
                 throw new IllegalArgumentException("backbone is null");
             }

@@ -120,8 +120,12 @@ public class GeneralizedRCNN extends Module {
         JniUtils.setGradMode(false);
         try (NDManager sub = parent.newSubManager()) {
             // The images join the scope while it runs, so every intermediate is freed with it.
-            for (NDArray image : new java.util.LinkedHashSet<>(images)) {
-                sub.tempAttachAll(image);
+            // (an identity set: NDArray's equals compares contents, and two equal images are two arrays)
+            java.util.Set<NDArray> attached = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (NDArray image : images) {
+                if (attached.add(image)) {
+                    sub.tempAttachAll(image);
+                }
             }
             List<Detections> out = detect(ForwardContext.eager(this), images, sub);
             for (Detections d : out) {
@@ -141,8 +145,13 @@ public class GeneralizedRCNN extends Module {
     private List<Detections> detect(ForwardContext ctx, List<NDArray> images, NDManager manager) {
         List<NDArray> rgb = new ArrayList<>();
         List<int[]> originalSizes = new ArrayList<>();
+        DataType modelType = parameterType();
         for (int i = 0; i < images.size(); i++) {
             NDArray image = checkImage(images.get(i), i, manager);
+            if (modelType != null && image.getDataType() != modelType) {
+                throw new IllegalArgumentException("image " + i + " is " + image.getDataType() + " but the model's"
+                        + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
+            }
             rgb.add(image);
             originalSizes.add(new int[] {(int) image.getShape().get(1), (int) image.getShape().get(2)});
         }
@@ -231,6 +240,15 @@ public class GeneralizedRCNN extends Module {
         return g;
     }
 
+    private DataType parameterType() {
+        for (ai.djl.nn.Parameter p : stateDict().values()) {
+            if (p.isInitialized() && p.getArray().getDataType().isFloating()) {
+                return p.getArray().getDataType();
+            }
+        }
+        return null;
+    }
+
     private static NDArray checkImage(NDArray image, int index, NDManager manager) {
         Shape s = image.getShape();
         if (s.dimension() != 3) {
@@ -274,17 +292,25 @@ public class GeneralizedRCNN extends Module {
     @Override
     public NDList forward(ForwardContext ctx, NDList images) {
         List<NDArray> list = new ArrayList<>();
+        NDList slices = new NDList();
         for (NDArray a : images) {
             if (a.getShape().dimension() == 4) {
                 for (int i = 0; i < a.getShape().get(0); i++) {
-                    list.add(a.get(i));
+                    NDArray slice = a.get(i);
+                    slices.add(slice);
+                    list.add(slice);
                 }
             } else {
                 list.add(a);
             }
         }
         NDList out = new NDList();
-        List<Detections> detections = detect(list);
+        List<Detections> detections;
+        try {
+            detections = detect(list);
+        } finally {
+            slices.close();
+        }
         for (int i = 0; i < detections.size(); i++) {
             Detections d = detections.get(i);
             d.boxes().setName(i + ".boxes");

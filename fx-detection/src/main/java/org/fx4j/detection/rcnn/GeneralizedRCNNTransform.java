@@ -116,6 +116,11 @@ public final class GeneralizedRCNNTransform {
             }
             NDArray normalized = image.sub(column(manager, mean, type)).div(column(manager, std, type));
             int[] size = resizedSize((int) s.get(1), (int) s.get(2));
+            if (size[0] == 0 || size[1] == 0) {
+                throw new IllegalArgumentException("image " + i + " (" + s.get(1) + "x" + s.get(2) + ") would be resized"
+                        + " to " + size[0] + "x" + size[1] + " (min_size " + minSize + ", max_size " + maxSize + "); its"
+                        + " sides are too unequal for the model's sizes");
+            }
             NDArray r = BilinearResize.resize(normalized, size[0], size[1]);
             normalized.close();
             resized.add(r);

@@ -34,6 +34,28 @@ public final class RcnnConfig {
     /** Creates the defaults. */
     public RcnnConfig() {}
 
+    /**
+     * Returns an independent copy (models copy their configuration, so changing it later changes
+     * nothing built from it).
+     *
+     * @return the copy
+     */
+    public RcnnConfig copy() {
+        RcnnConfig c = new RcnnConfig();
+        for (java.lang.reflect.Field f : RcnnConfig.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            try {
+                Object v = f.get(this);
+                f.set(c, v instanceof double[] ? ((double[]) v).clone() : v);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return c;
+    }
+
     private static double positive(String name, double v) {
         if (!(v > 0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException(name + " must be positive and finite, got " + v);

@@ -91,6 +91,8 @@ class OpsParityTest {
                     }
                 }
             }
+            NDArray big = RoIAlign.roiAlign(cases.get("roi.big.input"), cases.get("roi.big.rois"), 7, 7, 1.0, 0, false);
+            close("roi_align adaptive grids, chunked", big, expected.get("roi.big"), 1e-14);
             NDArray empty = RoIAlign.roiAlign(input, rois.get("0:0"), 7, 7, 0.25, 2, false);
             assertEquals(expected.get("roi.empty").getShape(), empty.getShape());
             NDArray out32 = RoIAlign.roiAlign(input.toType(DataType.FLOAT32, false), rois.toType(DataType.FLOAT32,
@@ -194,6 +196,8 @@ class OpsParityTest {
         NDArray masks = cases.get("paste.masks");
         NDArray boxes = cases.get("paste.boxes");
         close("paste_masks_in_image", PasteMasks.paste(masks, boxes, 60, 80), expected.get("paste"), 1e-14);
+        close("paste_masks_in_image 28x14 masks", PasteMasks.paste(cases.get("paste.nonsquare"), boxes.get("0:3"), 60,
+                80), expected.get("paste.nonsquare"), 1e-14);
         close("paste_masks_in_image float32", PasteMasks.paste(masks.toType(DataType.FLOAT32, false),
                 boxes.toType(DataType.FLOAT32, false), 60, 80), expected.get("paste.float32"), 3e-7);
     }

@@ -126,6 +126,10 @@ class MaskRCNNBehaviourTest {
             nan.set(new ai.djl.ndarray.index.NDIndex("0, 1, 1"), Float.NaN);
             assertMessage(() -> model.detect(List.of(nan)), "image 0 holds NaN or infinite values");
             assertMessage(() -> model.detect(List.of()), "no images given");
+            assertMessage(() -> model.detect(List.of(ok.toType(DataType.FLOAT64, false))),
+                    "image 0 is float64 but the model's parameters are float32");
+            assertMessage(() -> model.detect(List.of(m.zeros(new Shape(3, 1, 2000)))),
+                    "image 0 (1x2000) would be resized to 0x128");
             int before = m.getManagedArrays().size();
             List<Detections> out = model.detect(List.of(ok));
             int parameters = manager.getManagedArrays().size();
@@ -148,6 +152,33 @@ class MaskRCNNBehaviourTest {
                 model.eval();
             }
             out.get(0).boxes().close();
+            // DJL's Block contract: a [B, 3, H, W] batch (two equal images: two arrays, each scoped), outputs named
+            // i.boxes ...; nothing else is left behind.
+            NDArray batch = ok.expandDims(0).repeat(0, 2);
+            int arrays = m.getManagedArrays().size();
+            ai.djl.ndarray.NDList flat = model.forward(new ai.djl.ndarray.NDList(batch));
+            assertEquals("1.masks", flat.get(7).getName());
+            flat.close();
+            assertEquals(arrays, m.getManagedArrays().size(), "with the outputs closed, nothing is left behind");
+        }
+    }
+
+    @Test
+    void poolerTakesTheBackbonesOrderWhateverTheNamesOrder() {
+        try (NDManager m = manager.newSubManager()) {
+            java.util.Map<String, NDArray> maps = new java.util.LinkedHashMap<>();
+            int[] sizes = {32, 16, 8, 4};
+            for (int i = 0; i < 4; i++) {
+                maps.put("l" + i, m.randomUniform(0f, 1f, new Shape(1, 2, sizes[i], sizes[i])));
+            }
+            List<NDArray> boxes = List.of(m.create(new float[] {0, 0, 20, 20, 10, 10, 120, 100, 0, 0, 127, 127},
+                    new Shape(3, 4)));
+            List<int[]> imageSizes = List.of(new int[] {128, 128});
+            NDArray forward = new MultiScaleRoIAlign(List.of("l0", "l1", "l2", "l3"), 7, 2).pool(maps, boxes,
+                    imageSizes);
+            NDArray reversed = new MultiScaleRoIAlign(List.of("l3", "l2", "l1", "l0"), 7, 2).pool(maps, boxes,
+                    imageSizes);
+            assertArrayEquals(forward.toFloatArray(), reversed.toFloatArray(), "torchvision's _filter_input order");
         }
     }
 

@@ -106,6 +106,13 @@ class MaskRCNNParityTest {
             JsonArray sizes = e.getValue().getAsJsonArray().get(0).getAsJsonArray();
             int[] expected = {sizes.get(0).getAsInt(), sizes.get(1).getAsInt()};
             assertArrayEquals(expected, t.resizedSize(Integer.parseInt(hw[0]), Integer.parseInt(hw[1])), e.getKey());
+            JsonArray padded = e.getValue().getAsJsonArray().get(1).getAsJsonArray();
+            try (NDManager m = manager.newSubManager()) {
+                ImageList batch = t.transform(List.of(m.zeros(new ai.djl.ndarray.types.Shape(3,
+                        Integer.parseInt(hw[0]), Integer.parseInt(hw[1])))), m);
+                assertEquals(padded.get(0).getAsInt(), batch.height(), e.getKey() + " padded height");
+                assertEquals(padded.get(1).getAsInt(), batch.width(), e.getKey() + " padded width");
+            }
         }
     }
 
