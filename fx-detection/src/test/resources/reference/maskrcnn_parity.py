@@ -72,7 +72,10 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 # The pretrained checkpoints' layout: FrozenBatchNorm2d (no num_batches_tracked), 3 trainable stages.
 frozen = MaskRCNN(_resnet_fpn_extractor(resnet50(norm_layer=FrozenBatchNorm2d), 3), num_classes=91)
 frozen_trainable = [k for k, p in frozen.named_parameters() if p.requires_grad]
+from torchvision.models.detection import fasterrcnn_resnet50_fpn
+faster_keys = list(fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=91).state_dict().keys())
 print(json.dumps({"keys": list(state.keys()), "resize": sizes,
                   "frozen_keys": list(frozen.state_dict().keys()), "frozen_trainable": frozen_trainable,
+                  "faster_keys": faster_keys,
                   "detections": [int(d["boxes"].shape[0]) for d in dets],
                   "proposals": [int(p.shape[0]) for p in proposals]}))

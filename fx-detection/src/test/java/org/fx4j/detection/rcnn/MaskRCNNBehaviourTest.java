@@ -164,6 +164,24 @@ class MaskRCNNBehaviourTest {
     }
 
     @Test
+    void fasterRcnnDetectsWithoutMasks() {
+        TinyBackbone backbone = new TinyBackbone();
+        backbone.initialize(manager);
+        FasterRCNN faster = new FasterRCNN(backbone, 4, new RcnnConfig().minSize(64).maxSize(96).boxScoreThresh(0),
+                new RcnnParts());
+        faster.initialize(manager);
+        faster.eval();
+        assertTrue(faster.stateDict().keySet().stream().noneMatch(k -> k.contains("mask")));
+        try (NDManager m = manager.newSubManager()) {
+            Detections d = faster.detect(List.of(m.randomUniform(0f, 1f, new Shape(3, 30, 44)))).get(0);
+            assertEquals(null, d.masks());
+            assertEquals(new Shape(d.size(), 4), d.boxes().getShape());
+            assertTrue(d.labels().toLongArray().length == 0 || java.util.Arrays.stream(d.labels().toLongArray())
+                    .allMatch(l -> l >= 1 && l <= 3), "labels 1..3, background dropped");
+        }
+    }
+
+    @Test
     void poolerTakesTheBackbonesOrderWhateverTheNamesOrder() {
         try (NDManager m = manager.newSubManager()) {
             java.util.Map<String, NDArray> maps = new java.util.LinkedHashMap<>();

@@ -98,6 +98,14 @@ class MaskRCNNParityTest {
     }
 
     @Test
+    void fasterRcnnKeysAreTorchvisions() {
+        TorchvisionReference.assumeAvailable();
+        List<String> keys = new ArrayList<>();
+        summary.getAsJsonArray("faster_keys").forEach(k -> keys.add(k.getAsString()));
+        assertEquals(keys, List.copyOf(DetectionModels.fasterrcnnResnet50Fpn(91).stateDict().keySet()));
+    }
+
+    @Test
     void resizeRoundsAsTorchvision() {
         TorchvisionReference.assumeAvailable();
         GeneralizedRCNNTransform t = new GeneralizedRCNNTransform(new RcnnConfig());
