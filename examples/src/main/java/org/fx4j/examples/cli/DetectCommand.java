@@ -96,11 +96,11 @@ public final class DetectCommand implements Callable<Integer> {
                 checkOverlayTargets(files);
                 Files.createDirectories(out);
             } else {
-                OutputPaths.checkFile(spec, "--out", out, force);
                 if (OutputPaths.sameFile(out, input)) {
                     throw new ParameterException(spec.commandLine(), "--out '" + out + "' is the input image; name"
                             + " another file");
                 }
+                OutputPaths.checkFile(spec, "--out", out, force);
             }
         }
         PrintWriter w = spec.commandLine().getOut();
@@ -121,8 +121,7 @@ public final class DetectCommand implements Callable<Integer> {
                 try (NDManager m = manager.newSubManager()) {
                     NDArray image = DetectionImages.toArray(picture, m);
                     Detections d = model.detect(List.of(image)).get(0);
-                    float[] maskValues = d.masks().toFloatArray();
-                    JsonArray detections = toJson(d, maskValues, picture.getHeight(), picture.getWidth());
+                    JsonArray detections = toJson(d, picture.getHeight(), picture.getWidth());
                     if (json) {
                         JsonObject entry = new JsonObject();
                         entry.addProperty("file", directory ? input.relativize(file).toString() : file.toString());
@@ -134,7 +133,7 @@ public final class DetectCommand implements Callable<Integer> {
                     if (out != null) {
                         Path target = directory ? out.resolve(stem(file) + ".png") : out;
                         DetectionOverlay.write(picture, d.boxes().toFloatArray(), d.labels().toLongArray(),
-                                d.scores().toFloatArray(), maskValues, target);
+                                d.scores().toFloatArray(), i -> mask(d, i), target);
                         if (!json) {
                             w.println("# wrote " + target);
                         }
@@ -162,30 +161,54 @@ public final class DetectCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out '" + out + "' is the input directory; its images"
                     + " would be replaced by the overlays; name another directory");
         }
-        java.util.Map<Path, Path> byTarget = new java.util.HashMap<>();
+        // Each input's identity once (real path), then one lookup per existing target: linear in the image count.
+        java.util.Set<Path> inputs = new java.util.HashSet<>();
+        for (Path file : files) {
+            try {
+                inputs.add(file.toRealPath());
+            } catch (IOException e) {
+                inputs.add(file.toAbsolutePath().normalize());
+            }
+        }
+        java.util.Map<String, Path> byTarget = new java.util.HashMap<>();
         for (Path file : files) {
             Path target = out.resolve(stem(file) + ".png");
-            Path other = byTarget.put(target, file);
+            // lower case: on a case-insensitive file system Cat.png and cat.jpg would share one overlay
+            Path other = byTarget.put(target.toString().toLowerCase(Locale.ROOT), file);
             if (other != null) {
                 throw new ParameterException(spec.commandLine(), "images '" + other.getFileName() + "' and '"
                         + file.getFileName() + "' would both be drawn to '" + target + "'; give them different names");
             }
-            if (OutputPaths.sameFile(target, file) || files.stream().anyMatch(f -> OutputPaths.sameFile(target, f))) {
-                throw new ParameterException(spec.commandLine(), "the overlay '" + target + "' would replace an input"
-                        + " image; name another --out directory");
-            }
-            if (Files.exists(target) && !force) {
-                throw new ParameterException(spec.commandLine(), "--out: '" + target + "' exists; pass --force to"
-                        + " replace it");
+            if (Files.exists(target)) {
+                Path real;
+                try {
+                    real = target.toRealPath();
+                } catch (IOException e) {
+                    real = target.toAbsolutePath().normalize();
+                }
+                if (inputs.contains(real)) {
+                    throw new ParameterException(spec.commandLine(), "the overlay '" + target + "' would replace an"
+                            + " input image; name another --out directory");
+                }
+                if (!force) {
+                    throw new ParameterException(spec.commandLine(), "--out: '" + target + "' exists; pass --force to"
+                            + " replace it");
+                }
             }
         }
     }
 
-    private JsonArray toJson(Detections d, float[] m, int h, int w) {
+    /** One detection's [H, W] mask probabilities (masks are read one at a time: all of them may not fit in one array). */
+    private static float[] mask(Detections d, int i) {
+        try (NDArray one = d.masks().get(i)) {
+            return one.toFloatArray();
+        }
+    }
+
+    private JsonArray toJson(Detections d, int h, int w) {
         float[] boxes = d.boxes().toFloatArray();
         long[] labels = d.labels().toLongArray();
         float[] scores = d.scores().toFloatArray();
-        int plane = h * w;
         JsonArray out = new JsonArray();
         for (int i = 0; i < scores.length; i++) {
             JsonObject o = new JsonObject();
@@ -196,9 +219,10 @@ public final class DetectCommand implements Callable<Integer> {
             o.add("box", box);
             o.addProperty("label", labels[i]);
             o.addProperty("score", scores[i]);
+            float[] m = mask(d, i);
             long area = 0;
-            for (int p = i * plane; p < (i + 1) * plane; p++) {
-                if (m[p] > 0.5f) {
+            for (float v : m) {
+                if (v > 0.5f) {
                     area++;
                 }
             }
@@ -210,7 +234,7 @@ public final class DetectCommand implements Callable<Integer> {
                 size.add(w);
                 seg.add("size", size);
                 JsonArray counts = new JsonArray();
-                CocoRle.encode(m, i * plane, h, w, 0.5f).forEach(counts::add);
+                CocoRle.encode(m, 0, h, w, 0.5f).forEach(counts::add);
                 seg.add("counts", counts);
                 o.add("segmentation", seg);
             }

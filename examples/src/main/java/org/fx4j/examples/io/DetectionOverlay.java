@@ -23,12 +23,12 @@ public final class DetectionOverlay {
      * @param boxes 4 coordinates per detection, in the image's pixels
      * @param labels one per detection
      * @param scores one per detection
-     * @param masks row-major [N, H, W] probabilities, or null
+     * @param masks detection index to its row-major [H, W] probabilities, or null
      * @param out the PNG file
      * @throws IOException if it cannot be written
      */
-    public static void write(BufferedImage image, float[] boxes, long[] labels, float[] scores, float[] masks,
-            Path out) throws IOException {
+    public static void write(BufferedImage image, float[] boxes, long[] labels, float[] scores,
+            java.util.function.IntFunction<float[]> masks, Path out) throws IOException {
         int w = image.getWidth();
         int h = image.getHeight();
         BufferedImage canvas = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -38,10 +38,10 @@ public final class DetectionOverlay {
         if (masks != null) {
             for (int i = n - 1; i >= 0; i--) {
                 Color c = colour(labels[i]);
-                int base = i * w * h;
+                float[] m = masks.apply(i);
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
-                        if (masks[base + y * w + x] > 0.5f) {
+                        if (m[y * w + x] > 0.5f) {
                             int rgb = canvas.getRGB(x, y);
                             int r = (((rgb >> 16) & 0xff) * 3 + c.getRed() * 2) / 5;
                             int gr = (((rgb >> 8) & 0xff) * 3 + c.getGreen() * 2) / 5;

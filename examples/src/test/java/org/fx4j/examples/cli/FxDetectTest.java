@@ -175,10 +175,26 @@ class FxDetectTest {
                 .toString(), "--masks");
         assertEquals(2, bad.code);
         assertTrue(bad.err.contains("--masks adds RLE masks to the JSON; add --json"), bad.err);
+        FxRun onItself = FxRun.fx("detect", ref.resolve("images/b.png").toString(), "--weights", ref.resolve(
+                "maskrcnn.pth").toString(), "--out", ref.resolve("images/b.png").toString());
+        assertEquals(2, onItself.code);
+        assertTrue(onItself.err.contains("is the input image"), onItself.err);
         FxRun wrongClasses = FxRun.fx("detect", ref.resolve("images/b.png").toString(), "--weights",
                 ref.resolve("maskrcnn.pth").toString(), "--num-classes", "3");
         assertEquals(2, wrongClasses.code);
         assertTrue(wrongClasses.err.contains("roi_heads.box_predictor.cls_score.weight"), wrongClasses.err);
+    }
+
+    @Test
+    void overlayNameCollisionsAreRefused() throws IOException {
+        TorchvisionReference.assumeAvailable();
+        Path dir = Files.createDirectories(ref.resolve("collide"));
+        Files.copy(ref.resolve("images/b.png"), dir.resolve("a.png"));
+        Files.copy(ref.resolve("images/b.png"), dir.resolve("A.jpg"));
+        FxRun r = FxRun.fx("detect", dir.toString(), "--weights", ref.resolve("maskrcnn.pth").toString(), "--out",
+                ref.resolve("collide-out").toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("would both be drawn to"), r.err);
     }
 
     private static double[] box(JsonObject o) {

@@ -15,8 +15,8 @@ import java.util.Map;
  * Each level's scale is inferred from its size over the largest image size, rounded to a power of two,
  * on every call (torchvision infers the scales on a pooler's first call and keeps them; the two differ
  * only when a later batch's levels have other ratios, i.e. for images resized to a few dozen pixels).
- * The maps are pooled in the backbone's order, whatever the order of {@code featmapNames}, as
- * torchvision's. It has no parameters (so no state-dict keys), as torchvision's.
+ * The maps are pooled finest first (by height), whatever the order of {@code featmapNames} or of
+ * the given map, as torchvision pools a backbone's maps. It has no parameters (so no state-dict keys), as torchvision's.
  */
 public final class MultiScaleRoIAlign {
 
@@ -107,13 +107,16 @@ public final class MultiScaleRoIAlign {
                         + " but the backbone gave " + features.keySet() + "; name the maps it gives");
             }
         }
-        // torchvision's _filter_input: the listed maps in the backbone's order (finest first), whatever the list's order.
+        // torchvision's _filter_input keeps the listed maps in the backbone's order, finest first; here the maps
+        // are put finest first by height (stable), so neither the names' order nor the map's iteration order
+        // (a HashMap, Map.of) can change which level a box goes to.
         List<NDArray> maps = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : features.entrySet()) {
             if (featmapNames.contains(e.getKey())) {
                 maps.add(e.getValue());
             }
         }
+        maps.sort(java.util.Comparator.comparingLong((NDArray a) -> -a.getShape().get(a.getShape().dimension() - 2)));
         if (boxes.size() != imageSizes.size()) {
             throw new IllegalArgumentException("MultiScaleRoIAlign: boxes for " + boxes.size() + " images, sizes for "
                     + imageSizes.size());

@@ -28,7 +28,7 @@ import org.fx4j.nn.LeafModule;
  */
 public final class RoIAlign extends LeafModule {
 
-    /** The most weights one sparse product holds (regions beyond start another). */
+    /** Weights after which a sparse product is taken (a chunk may pass it by one region's weights). */
     private static final int MAX_ENTRIES = 1 << 23;
 
     private final int outH;
@@ -140,8 +140,8 @@ public final class RoIAlign extends LeafModule {
         try (NDManager sub = parent.newSubManager(input.getDevice())) {
             sub.tempAttachAll(input);
             NDArray pixels = input.transpose(0, 2, 3, 1).reshape((long) n * h * w, c);
-            // Regions are taken in chunks of at most MAX_ENTRIES weights, so that adaptive grids over many
-            // large boxes stay bounded in memory.
+            // Regions are taken in chunks of about MAX_ENTRIES weights (a chunk ends after the region that
+            // reaches it), so that adaptive grids over many large boxes stay bounded in memory.
             NDList parts = new NDList();
             Coo coo = new Coo(Math.min(MAX_ENTRIES, k * outH * outW * 4 * Math.max(samplingRatio, 2)
                     * Math.max(samplingRatio, 2)));

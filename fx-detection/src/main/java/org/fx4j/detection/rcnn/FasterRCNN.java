@@ -79,6 +79,10 @@ public class FasterRCNN extends GeneralizedRCNN {
          * @return the layout
          */
         static Layout of(Module backbone, Integer numClasses, RcnnConfig given, RcnnParts parts, boolean mask) {
+            if (given == null || parts == null) {
+                throw new IllegalArgumentException("config and parts must not be null; pass new RcnnConfig() and new"
+                        + " RcnnParts() for torchvision's defaults");
+            }
             RcnnConfig config = given.copy();
             if (backbone == null) {
                 throw new IllegalArgumentException("backbone is null");

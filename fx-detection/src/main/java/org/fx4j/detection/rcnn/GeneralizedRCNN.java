@@ -217,6 +217,18 @@ public class GeneralizedRCNN extends Module {
     }
 
     /**
+     * Forgets the backbone's traced graph, so the next {@link #detect} traces it again: call it after
+     * changing the backbone's structure or a setting its forward reads (loading weights, moving to a
+     * device or switching modes needs no call: the graph shares the backbone's modules and parameters).
+     */
+    public void retraceBackbone() {
+        synchronized (this) {
+            tracedBackbone = null;
+            untraceable = false;
+        }
+    }
+
+    /**
      * The backbone traced once in evaluation mode (its parameters shared): a traced graph frees each
      * intermediate at its last use, where the eager forward keeps them all until the forward ends
      * (about 3 GB for ResNet-50 at 800x1088). A backbone that cannot be traced runs eagerly.
@@ -230,8 +242,9 @@ public class GeneralizedRCNN extends Module {
                         tracedBackbone = new GraphModule(Tracer.trace(backbone, false,
                                 TraceOptions.builder().suppressDiffWarning(true).build()),
                                 backbone.getClass().getSimpleName());
-                    } catch (TraceException e) {
-                        untraceable = true;
+                    } catch (TraceException | IllegalStateException | ClassCastException
+                            | UnsupportedOperationException e) {
+                        untraceable = true; // runs eagerly, as it would have without tracing
                     }
                 }
                 g = tracedBackbone;

@@ -44,7 +44,7 @@ public final class RegionProposalNetwork extends Module {
         }
         this.anchorGenerator = anchorGenerator;
         this.head = register("head", head);
-        this.config = config;
+        this.config = config.copy();
     }
 
     /**

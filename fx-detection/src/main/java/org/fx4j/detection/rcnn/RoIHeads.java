@@ -63,7 +63,7 @@ public final class RoIHeads extends Module {
         this.maskPredictor = maskPredictor == null ? null : register("mask_predictor", maskPredictor);
         double[] w = config.bboxRegWeights;
         this.boxCoder = new BoxCoder(w[0], w[1], w[2], w[3]);
-        this.config = config;
+        this.config = config.copy();
     }
 
     /**

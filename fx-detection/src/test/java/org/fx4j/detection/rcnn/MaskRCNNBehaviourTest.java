@@ -164,6 +164,24 @@ class MaskRCNNBehaviourTest {
     }
 
     @Test
+    void configIsCopiedAtConstruction() {
+        TinyBackbone backbone = new TinyBackbone();
+        backbone.initialize(manager);
+        RcnnConfig config = new RcnnConfig().minSize(64).maxSize(96).boxScoreThresh(0);
+        FasterRCNN faster = new FasterRCNN(backbone, 4, config, new RcnnParts());
+        faster.initialize(manager);
+        faster.eval();
+        config.boxScoreThresh(1.0).minSize(800);
+        try (NDManager m = manager.newSubManager()) {
+            Detections d = faster.detect(List.of(m.randomUniform(0f, 1f, new Shape(3, 30, 44)))).get(0);
+            assertTrue(d.size() > 0, "the model kept box_score_thresh 0");
+            assertArrayEquals(new int[] {64, 93}, faster.transform().resizedSize(30, 44), "and min_size 64");
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FasterRCNN(backbone, 4, null,
+                new RcnnParts())).getMessage().contains("config and parts must not be null"));
+    }
+
+    @Test
     void fasterRcnnDetectsWithoutMasks() {
         TinyBackbone backbone = new TinyBackbone();
         backbone.initialize(manager);
@@ -197,6 +215,13 @@ class MaskRCNNBehaviourTest {
             NDArray reversed = new MultiScaleRoIAlign(List.of("l3", "l2", "l1", "l0"), 7, 2).pool(maps, boxes,
                     imageSizes);
             assertArrayEquals(forward.toFloatArray(), reversed.toFloatArray(), "torchvision's _filter_input order");
+            java.util.Map<String, NDArray> backwards = new java.util.LinkedHashMap<>();
+            for (int i = 3; i >= 0; i--) {
+                backwards.put("l" + i, maps.get("l" + i));
+            }
+            NDArray mapOrder = new MultiScaleRoIAlign(List.of("l0", "l1", "l2", "l3"), 7, 2).pool(backwards, boxes,
+                    imageSizes);
+            assertArrayEquals(forward.toFloatArray(), mapOrder.toFloatArray(), "finest first whatever the map's order");
         }
     }
 
