@@ -1,12 +1,9 @@
 package org.fx4j.bench;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,15 +14,12 @@ import org.fx4j.nn.Module;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -43,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"})
-public class ExtractionBenchmark {
+public class ExtractionBenchmark extends InferenceBenchmark {
 
     /** Backbone name from the registry. */
     @Param({"resnet50"})
@@ -57,21 +51,13 @@ public class ExtractionBenchmark {
     @Param({"layer1", "layer1,layer2,layer3,layer4"})
     public String nodes;
 
-    /** cpu or gpu (skipped with a message where DJL sees no GPU). */
-    @Param({"cpu"})
-    public String device;
-
-    private NDManager manager;
     private Module net;
     private FeatureExtractor extractor;
     private NDArray input;
 
     /** Builds the model, the extractor and the input once per trial. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        Device d = BenchDevices.resolve(device);
-        manager = NDManager.newBaseManager(d);
-        Engine.getInstance().setRandomSeed(0);
+    @Override
+    protected void build() {
         net = ModelRegistry.create(model);
         net.initialize(manager);
         net.eval();
@@ -82,18 +68,6 @@ public class ExtractionBenchmark {
 
     private List<String> nodeList() {
         return Arrays.asList(nodes.split(","));
-    }
-
-    /** Inference: libtorch's grad mode is per thread and on by default in new threads. */
-    @Setup(Level.Iteration)
-    public void noGrad() {
-        JniUtils.setGradMode(false);
-    }
-
-    /** Releases native memory. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        manager.close();
     }
 
     /**

@@ -1,12 +1,9 @@
 package org.fx4j.bench;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.concurrent.TimeUnit;
 import org.fx4j.detection.BackboneWithFPN;
 import org.fx4j.detection.DetectionBackbones;
@@ -14,15 +11,12 @@ import org.fx4j.features.FeatureExtractor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -40,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"})
-public class FpnBackboneBenchmark {
+public class FpnBackboneBenchmark extends InferenceBenchmark {
 
     /** A ResNet name. */
     @Param({"resnet50"})
@@ -54,39 +48,19 @@ public class FpnBackboneBenchmark {
     @Param({"1088"})
     public int width;
 
-    /** cpu or gpu (skipped with a message where DJL sees no GPU). */
-    @Param({"cpu"})
-    public String device;
-
-    private NDManager manager;
     private BackboneWithFPN backbone;
     private FeatureExtractor traced;
     private NDArray input;
 
     /** Builds the backbone and the input once per trial. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        Device d = BenchDevices.resolve(device);
-        manager = NDManager.newBaseManager(d);
-        Engine.getInstance().setRandomSeed(0);
+    @Override
+    protected void build() {
         backbone = DetectionBackbones.resnetFpnBackbone(model);
         backbone.initialize(manager);
         backbone.eval();
         traced = DetectionBackbones.traced(backbone);
         traced.eval();
         input = manager.randomUniform(0f, 1f, new Shape(1, 3, height, width));
-    }
-
-    /** Inference: libtorch's grad mode is per thread and on by default in new threads. */
-    @Setup(Level.Iteration)
-    public void noGrad() {
-        JniUtils.setGradMode(false);
-    }
-
-    /** Releases native memory. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        manager.close();
     }
 
     /**

@@ -1,11 +1,8 @@
 package org.fx4j.bench;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.fx4j.detection.rcnn.DetectionModels;
@@ -14,15 +11,12 @@ import org.fx4j.detection.rcnn.RcnnConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -40,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 20)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"})
-public class MaskRcnnBenchmark {
+public class MaskRcnnBenchmark extends InferenceBenchmark {
 
     /** Image height. */
     @Param({"480"})
@@ -50,36 +44,16 @@ public class MaskRcnnBenchmark {
     @Param({"640"})
     public int width;
 
-    /** cpu or gpu (skipped with a message where DJL sees no GPU). */
-    @Param({"cpu"})
-    public String device;
-
-    private NDManager manager;
     private MaskRCNN model;
     private NDArray image;
 
     /** Builds the model and the image once per trial. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        Device d = BenchDevices.resolve(device);
-        manager = NDManager.newBaseManager(d);
-        Engine.getInstance().setRandomSeed(0);
+    @Override
+    protected void build() {
         model = DetectionModels.maskrcnnResnet50Fpn(91, false, new RcnnConfig().boxScoreThresh(0));
         model.initialize(manager);
         model.eval();
         image = manager.randomUniform(0f, 1f, new Shape(3, height, width));
-    }
-
-    /** detect() turns gradients off itself; the per-thread flag is set here for symmetry with the others. */
-    @Setup(Level.Iteration)
-    public void noGrad() {
-        JniUtils.setGradMode(false);
-    }
-
-    /** Releases native memory. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        manager.close();
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.fx4j.detection;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -60,12 +59,24 @@ public interface DetectionBackbone {
                     new NDList(m.zeros(new Shape(1, 3, 128, 128), type)));
             List<String> names = new ArrayList<>();
             for (int i = 0; i < out.size(); i++) {
-                NDArray a = out.get(i);
-                names.add(a.getName() == null ? (out.size() == 1 ? "0" : Integer.toString(i)) : a.getName());
+                names.add(mapName(out, i));
             }
             return names;
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /**
+     * The name of a backbone's output map: its array's name, else {@code "0"} for a lone map (as
+     * torchvision wraps a tensor in {@code OrderedDict([("0", x)])}), else its position.
+     *
+     * @param maps the backbone's outputs
+     * @param i the map's index
+     * @return its name
+     */
+    static String mapName(NDList maps, int i) {
+        String name = maps.get(i).getName();
+        return name != null ? name : maps.size() == 1 ? "0" : Integer.toString(i);
     }
 }

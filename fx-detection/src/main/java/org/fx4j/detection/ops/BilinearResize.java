@@ -101,13 +101,6 @@ public final class BilinearResize {
     }
 
     private static NDArray weights(NDManager m, double[] v, DataType type) {
-        if (type == DataType.FLOAT64) {
-            return m.create(v);
-        }
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return m.create(f).toType(type, false);
+        return Precision.create(m, v, v.length, type);
     }
 }

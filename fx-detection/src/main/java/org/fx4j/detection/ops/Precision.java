@@ -48,6 +48,26 @@ final class Precision {
     }
 
     /**
+     * Creates an array of the given floating type from Java doubles (each rounded to float for float32).
+     *
+     * @param manager owns the array
+     * @param values the values
+     * @param size how many of them
+     * @param type FLOAT64, or FLOAT32
+     * @return a 1-D array
+     */
+    static NDArray create(ai.djl.ndarray.NDManager manager, double[] values, int size, DataType type) {
+        if (type == DataType.FLOAT64) {
+            return manager.create(size == values.length ? values : java.util.Arrays.copyOf(values, size));
+        }
+        float[] f = new float[size];
+        for (int i = 0; i < size; i++) {
+            f[i] = (float) values[i];
+        }
+        return manager.create(f);
+    }
+
+    /**
      * Reads an array's values exactly as doubles.
      *
      * @param array a floating array

@@ -210,8 +210,7 @@ public final class RoIAlign extends LeafModule {
         }
         NDArray indices = sub.create(new long[][] {Arrays.copyOf(coo.rows, coo.size), Arrays.copyOf(coo.cols,
                 coo.size)});
-        NDArray values = type == DataType.FLOAT64 ? sub.create(Arrays.copyOf(coo.vals, coo.size))
-                : sub.create(toFloats(coo.vals, coo.size));
+        NDArray values = Precision.create(sub, coo.vals, coo.size, type);
         NDArray matrix = JniUtils.createSparseCoo((PtNDArray) indices, (PtNDArray) values, new Shape(rows, columns));
         return matrix.matMul(pixels);
     }
@@ -254,14 +253,6 @@ public final class RoIAlign extends LeafModule {
         coo.add(row, base + (long) yLow * w + xHigh, p.r(hy * lx) / count);
         coo.add(row, base + (long) yHigh * w + xLow, p.r(ly * hx) / count);
         coo.add(row, base + (long) yHigh * w + xHigh, p.r(ly * lx) / count);
-    }
-
-    private static float[] toFloats(double[] v, int size) {
-        float[] f = new float[size];
-        for (int i = 0; i < size; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
     }
 
     private static void checkSize(int outH, int outW) {

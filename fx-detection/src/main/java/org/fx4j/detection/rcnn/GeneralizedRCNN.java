@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fx4j.detection.DetectionBackbone;
 import org.fx4j.detection.ops.PasteMasks;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.fx.GraphModule;
@@ -147,7 +148,7 @@ public class GeneralizedRCNN extends Module {
         List<int[]> originalSizes = new ArrayList<>();
         DataType modelType = parameterType();
         for (int i = 0; i < images.size(); i++) {
-            NDArray image = checkImage(images.get(i), i, manager);
+            NDArray image = checkImage(images.get(i), i);
             if (modelType != null && image.getDataType() != modelType) {
                 throw new IllegalArgumentException("image " + i + " is " + image.getDataType() + " but the model's"
                         + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
@@ -206,7 +207,7 @@ public class GeneralizedRCNN extends Module {
         Map<String, NDArray> byName = new LinkedHashMap<>();
         for (int i = 0; i < maps.size(); i++) {
             NDArray a = maps.get(i);
-            String name = a.getName() == null ? (maps.size() == 1 ? "0" : Integer.toString(i)) : a.getName();
+            String name = DetectionBackbone.mapName(maps, i);
             byName.put(name, a);
         }
         if (!List.copyOf(byName.keySet()).equals(featureNames)) {
@@ -262,7 +263,7 @@ public class GeneralizedRCNN extends Module {
         return null;
     }
 
-    private static NDArray checkImage(NDArray image, int index, NDManager manager) {
+    private static NDArray checkImage(NDArray image, int index) {
         Shape s = image.getShape();
         if (s.dimension() != 3) {
             throw new IllegalArgumentException("images are expected to be a list of 3d tensors of shape [C, H, W], got "
@@ -276,16 +277,13 @@ public class GeneralizedRCNN extends Module {
             throw new IllegalArgumentException("image " + index + " is " + t + "; expected float32 or float64 values"
                     + " in [0, 1] (divide 8-bit images by 255, 16-bit ones by 65535)");
         }
-        NDArray bad = image.isInfinite().logicalOr(image.isNaN()).any();
-        bad.attach(manager);
-        if (bad.getBoolean()) {
+        // (the images are attached to the detection's scope, so these checks' arrays are freed with it)
+        if (image.isInfinite().logicalOr(image.isNaN()).any().getBoolean()) {
             throw new IllegalArgumentException("image " + index + " holds NaN or infinite values");
         }
         long c = s.get(0);
         if (c == 1 || c == 4) {
-            NDArray rgb = c == 1 ? image.repeat(0, 3) : image.get("0:3");
-            rgb.attach(manager);
-            return rgb;
+            return c == 1 ? image.repeat(0, 3) : image.get("0:3");
         }
         if (c != 3) {
             throw new IllegalArgumentException("image " + index + " has " + c + " channels (shape " + s + "); expected"

@@ -140,16 +140,8 @@ public final class GeneralizedRCNNTransform {
     }
 
     private static NDArray column(NDManager manager, double[] v, DataType type) {
-        NDArray a = type == DataType.FLOAT64 ? manager.create(v) : manager.create(toFloats(v));
-        return a.reshape(v.length, 1, 1);
-    }
-
-    private static float[] toFloats(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
+        // doubles rounded to the images' type, as torch.as_tensor(image_mean, dtype=dtype)
+        return manager.create(v).toType(type, false).reshape(v.length, 1, 1);
     }
 
     /**

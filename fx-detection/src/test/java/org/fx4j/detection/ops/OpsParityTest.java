@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.fx4j.checkpoint.Checkpoints;
 import org.fx4j.checkpoint.StateDict;
+import org.fx4j.detection.Parity;
 import org.fx4j.nn.ConvTranspose2d;
 import org.fx4j.testing.TorchvisionReference;
 import org.junit.jupiter.api.AfterAll;
@@ -58,20 +59,7 @@ class OpsParityTest {
     }
 
     private static void close(String what, NDArray actual, NDArray exp, double rel) {
-        assertEquals(exp.getShape(), actual.getShape(), what + ": shape");
-        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
-        double[] b = exp.toType(DataType.FLOAT64, false).toDoubleArray();
-        double max = 1e-300;
-        for (double v : b) {
-            max = Math.max(max, Math.abs(v));
-        }
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = Math.abs(a[i] - b[i]);
-            assertTrue(d <= rel * max, what + "[" + i + "]: " + a[i] + " vs torchvision " + b[i]);
-            worst = Math.max(worst, d / max);
-        }
-        System.out.printf("ops parity %s: %d values, worst |diff|/max|ref| %.1e%n", what, a.length, worst);
+        Parity.assertClose("ops parity", what, actual, exp, rel);
     }
 
     @Test

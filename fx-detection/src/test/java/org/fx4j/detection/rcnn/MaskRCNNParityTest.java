@@ -19,6 +19,7 @@ import java.util.Map;
 import org.fx4j.checkpoint.CheckpointOptions;
 import org.fx4j.checkpoint.Checkpoints;
 import org.fx4j.checkpoint.StateDict;
+import org.fx4j.detection.Parity;
 import org.fx4j.detection.ops.PasteMasks;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.testing.TorchvisionReference;
@@ -77,6 +78,10 @@ class MaskRCNNParityTest {
         manager.close();
     }
 
+    private static void close(String what, NDArray actual, NDArray expected, double rel) {
+        Parity.assertClose("maskrcnn parity", what, actual, expected, rel);
+    }
+
     @Test
     void stateDictKeysAreTorchvisions() {
         TorchvisionReference.assumeAvailable();
@@ -130,41 +135,41 @@ class MaskRCNNParityTest {
         try (NDManager m = manager.newSubManager()) {
             ForwardContext ctx = ForwardContext.eager(model);
             ImageList batch = model.transform().transform(images, m);
-            Parity.assertClose("transform", batch.tensors(), stages.get("batch"), 1e-13);
+            close("transform", batch.tensors(), stages.get("batch"), 1e-13);
             ImageList refBatch = new ImageList(stages.get("batch"), batch.imageSizes());
             Map<String, NDArray> features = model.features(ctx, refBatch.tensors());
-            Parity.assertClose("features 3", features.get("3"), stages.get("feature.3"), REL);
-            Parity.assertClose("features pool", features.get("pool"), stages.get("feature.pool"), REL);
+            close("features 3", features.get("3"), stages.get("feature.3"), REL);
+            close("features pool", features.get("pool"), stages.get("feature.pool"), REL);
             NDArray anchors = model.rpn().anchorGenerator().anchors(refBatch, new ArrayList<>(features.values()), m);
-            Parity.assertClose("anchors", anchors, stages.get("anchors"), 0);
+            close("anchors", anchors, stages.get("anchors"), 0);
             RegionProposalNetwork.Proposals proposals = model.rpn().propose(ctx, refBatch,
                     new ArrayList<>(features.values()));
             List<NDArray> refProposals = List.of(stages.get("proposals.0"), stages.get("proposals.1"));
             for (int i = 0; i < 2; i++) {
-                Parity.assertClose("proposals " + i, proposals.boxes().get(i), refProposals.get(i), REL);
+                close("proposals " + i, proposals.boxes().get(i), refProposals.get(i), REL);
             }
             NDArray pooled = model.roiHeads().boxRoiPool().pool(features, refProposals, batch.imageSizes());
-            Parity.assertClose("box roi_align (first 40)", pooled.get("0:40"), stages.get("box_pooled_head"), REL);
+            close("box roi_align (first 40)", pooled.get("0:40"), stages.get("box_pooled_head"), REL);
             NDList box = model.roiHeads().boxOutputs(ctx, features, refProposals, batch.imageSizes());
-            Parity.assertClose("class logits", box.get(0), stages.get("class_logits"), REL);
-            Parity.assertClose("box regression", box.get(1), stages.get("box_regression"), REL);
+            close("class logits", box.get(0), stages.get("class_logits"), REL);
+            close("box regression", box.get(1), stages.get("box_regression"), REL);
             List<Detections> dets = model.roiHeads().detect(ctx, features, refProposals, batch.imageSizes());
             for (int i = 0; i < 2; i++) {
                 Detections d = dets.get(i);
-                Parity.assertClose("detections " + i + " boxes", d.boxes(), stages.get("detections." + i + ".boxes"),
+                close("detections " + i + " boxes", d.boxes(), stages.get("detections." + i + ".boxes"),
                         REL);
                 assertArrayEquals(stages.get("detections." + i + ".labels").toLongArray(), d.labels().toLongArray());
-                Parity.assertClose("detections " + i + " scores", d.scores(), stages.get("detections." + i
+                close("detections " + i + " scores", d.scores(), stages.get("detections." + i
                         + ".scores"), REL);
-                Parity.assertClose("detections " + i + " masks 28x28", d.masks(), stages.get("detections." + i
+                close("detections " + i + " masks 28x28", d.masks(), stages.get("detections." + i
                         + ".masks"), REL);
                 int[] original = {(int) images.get(i).getShape().get(1), (int) images.get(i).getShape().get(2)};
                 NDArray boxes = GeneralizedRCNNTransform.resizeBoxes(stages.get("detections." + i + ".boxes"),
                         batch.imageSizes().get(i), original);
-                Parity.assertClose("final " + i + " boxes", boxes, stages.get("final." + i + ".boxes"), 1e-15);
+                close("final " + i + " boxes", boxes, stages.get("final." + i + ".boxes"), 1e-15);
                 NDArray pasted = PasteMasks.paste(stages.get("detections." + i + ".masks"), boxes, original[0],
                         original[1]);
-                Parity.assertClose("final " + i + " pasted masks (first 8)", pasted.get("0:8"),
+                close("final " + i + " pasted masks (first 8)", pasted.get("0:8"),
                         stages.get("final." + i + ".masks_head"), 1e-14);
             }
         }
@@ -182,7 +187,7 @@ class MaskRCNNParityTest {
             List<Detections> out = model.detect(in);
             for (int i = 0; i < 2; i++) {
                 Detections d = out.get(i);
-                Parity.assertClose("detect " + i + " boxes", d.boxes(), stages.get("final." + i + ".boxes"), REL);
+                close("detect " + i + " boxes", d.boxes(), stages.get("final." + i + ".boxes"), REL);
                 assertArrayEquals(stages.get("detections." + i + ".labels").toLongArray(), d.labels().toLongArray());
                 NDArray area = d.masks().gt(0.5).sum(new int[] {1, 2, 3});
                 assertArrayEquals(stages.get("final." + i + ".mask_area").toLongArray(), area.toLongArray(),
