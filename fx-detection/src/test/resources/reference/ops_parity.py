@@ -77,6 +77,15 @@ sb = torch.rand(1500, generator=g, dtype=torch.float64)
 cb = torch.randint(0, 7, (1500,), generator=g)
 cases["bnms.boxes"], cases["bnms.scores"], cases["bnms.idxs"] = bb, sb, cb
 expected["bnms.0.5"] = batched_nms(bb, sb, cb, 0.5)
+expected["bnms.float32.0.5"] = batched_nms(bb.float(), sb.float(), cb, 0.5)
+# degenerate boxes (empty, inverted, touching, identical) at thresholds 0 and 0.5
+db = torch.tensor([[0, 0, 10, 10], [5, 5, 5, 9], [10, 0, 20, 10], [0, 0, 10, 10], [8, 8, 2, 2], [0, 0, 0, 0],
+                   [1, 1, 9, 9], [0, 0, 0, 0], [9.5, 9.5, 30, 30]], dtype=torch.float64)
+ds = torch.tensor([0.9, 0.95, 0.8, 0.7, 0.99, 0.6, 0.85, 0.5, 0.75], dtype=torch.float64)
+cases["degenerate.boxes"], cases["degenerate.scores"] = db, ds
+for t in (0.0, 0.5):
+    expected[f"degenerate.{t}"] = nms(db, ds, t)
+    expected[f"degenerate.float32.{t}"] = nms(db.float(), ds.float(), t)
 
 # box ops
 b1, b2 = boxes_in(20, 50, 40), boxes_in(30, 50, 40)
@@ -96,11 +105,13 @@ expected["small.1"] = remove_small_boxes(small, 1.0)
 x = torch.randn(2, 6, 5, 7, generator=g, dtype=torch.float64)
 cases["convt.x"] = x
 for name, (k, st, p, op, gr) in {"k2s2": (2, 2, 0, 0, 1), "k3s2p1": (3, 2, 1, 1, 1), "k4s3p2": (4, 3, 2, 0, 2),
-                                 "k3s1p0": (3, 1, 0, 0, 1), "k1s1p0": (1, 1, 0, 0, 3), "k2s1p1": (2, 1, 1, 0, 1)}.items():
+                                 "k3s1p0": (3, 1, 0, 0, 1), "k1s1p0": (1, 1, 0, 0, 3), "k2s1p1": (2, 1, 1, 0, 1),
+                                 "k3s3": (3, 3, 0, 0, 1)}.items():
     m = torch.nn.ConvTranspose2d(6, 9 if gr == 3 else 4, k, st, p, output_padding=op, groups=gr).double()
     cases[f"convt.{name}.weight"] = m.weight.detach()
     cases[f"convt.{name}.bias"] = m.bias.detach()
     expected[f"convt.{name}"] = m(x).detach()
+expected["convt.k2s2.nobias"] = F.conv_transpose2d(x, cases["convt.k2s2.weight"], None, stride=2)
 
 # bilinear resize without antialiasing, up and down, odd sizes
 img = torch.rand(3, 23, 31, generator=g, dtype=torch.float64)

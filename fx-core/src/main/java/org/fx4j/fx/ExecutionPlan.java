@@ -132,6 +132,15 @@ final class ExecutionPlan {
     /** Per output: whether it is a dict-returning leaf's whole output (its items keep their keys). */
     private final boolean[] dictOutputs;
 
+    /**
+     * Per instruction: for a convolution whose output only a batch norm reads, that norm's instruction
+     * index, else -1 (see {@link org.fx4j.nn.ConvNormFolding}).
+     */
+    private final int[] normAfter;
+
+    /** Whether foldable convolution + norm pairs run folded (inference only). */
+    private volatile boolean foldNorms;
+
     ExecutionPlan(Graph graph, String className, Collection<Parameter> state) {
         this.className = className;
         this.state = state.toArray(new Parameter[0]);
@@ -189,6 +198,59 @@ final class ExecutionPlan {
         }
         this.constantArrays = arrays.toArray(new NDArray[0]);
         planReleases(graph, slotOf);
+        this.normAfter = findFoldablePairs(graph, slotOf);
+    }
+
+    /** Convolution instructions whose one reader is a batch norm taking that value alone (not a graph output). */
+    private int[] findFoldablePairs(Graph graph, Map<Node, Integer> slotOf) {
+        int[] readers = new int[slotCount];
+        int[] reader = new int[slotCount];
+        Arrays.fill(reader, -1);
+        for (int i = 0; i < instructions.length; i++) {
+            for (Node in : instructions[i].node.inputNodes()) {
+                int slot = slotOf.get(in);
+                readers[slot]++;
+                reader[slot] = i;
+            }
+        }
+        for (Node n : graph.outputNode().inputNodes()) {
+            readers[slotOf.get(n)]++;
+        }
+        int[] pairs = new int[instructions.length];
+        Arrays.fill(pairs, -1);
+        for (int i = 0; i < instructions.length; i++) {
+            Instruction conv = instructions[i];
+            if (conv.op != NodeOp.CALL_MODULE || readers[conv.out] != 1 || reader[conv.out] < 0) {
+                continue;
+            }
+            Instruction norm = instructions[reader[conv.out]];
+            boolean onlyArg = norm.args.length == 1 && norm.args[0] instanceof SlotArg
+                    && ((SlotArg) norm.args[0]).slot == conv.out;
+            if (norm.op == NodeOp.CALL_MODULE && onlyArg && conv.node.outputCount() == 1
+                    && norm.node.outputCount() == 1
+                    && org.fx4j.nn.ConvNormFolding.foldable((Block) conv.callable, (Block) norm.callable)) {
+                pairs[i] = reader[conv.out];
+            }
+        }
+        return pairs;
+    }
+
+    void foldNorms(boolean on) {
+        foldNorms = on;
+    }
+
+    boolean foldsNorms() {
+        return foldNorms;
+    }
+
+    int foldablePairs() {
+        int n = 0;
+        for (int p : normAfter) {
+            if (p >= 0) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static Arg compile(Object arg, Map<Node, Integer> slotOf) {
@@ -273,10 +335,23 @@ final class ExecutionPlan {
         kept.addAll(Arrays.asList(constantArrays));
         Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
         Instruction current = null;
+        // The norms whose convolution ran folded: each passes its input (already normalised) through.
+        boolean[] folded = foldNorms && observer == null ? new boolean[instructions.length] : null;
         try {
-            for (Instruction ins : instructions) {
+            for (int i = 0; i < instructions.length; i++) {
+                Instruction ins = instructions[i];
                 current = ins;
-                slots[ins.out] = execute(ctx, ins, slots, device);
+                if (folded != null && folded[i]) {
+                    slots[ins.out] = slots[((SlotArg) ins.args[0]).slot];
+                } else if (folded != null && normAfter[i] >= 0) {
+                    Instruction norm = instructions[normAfter[i]];
+                    NDArray x = (NDArray) ins.args[0].resolve(slots);
+                    NDArray v = org.fx4j.nn.ConvNormFolding.run(ctx, (Block) ins.callable, (Block) norm.callable, x);
+                    folded[normAfter[i]] = v != null;
+                    slots[ins.out] = v != null ? v : execute(ctx, ins, slots, device);
+                } else {
+                    slots[ins.out] = execute(ctx, ins, slots, device);
+                }
                 if (ins.op == NodeOp.GET_ATTR && slots[ins.out] instanceof NDArray) {
                     kept.add((NDArray) slots[ins.out]);
                 }

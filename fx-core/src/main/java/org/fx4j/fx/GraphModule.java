@@ -80,6 +80,41 @@ public class GraphModule extends Module {
         return className;
     }
 
+    /**
+     * Sets whether inference runs fold each batch norm into the convolution it follows ({@link
+     * org.fx4j.nn.ConvNormFolding}: one convolution with scaled weights instead of a convolution and a
+     * pass over its output; folded from the current parameters at every call, so loaded weights are
+     * always seen). Off by default; it applies only while gradients are off and to norms in evaluation
+     * mode, and never when {@link #forward(ForwardContext, NDList, BiConsumer)} observes every node.
+     * Outputs then differ from the unfolded graph's by rounding only.
+     *
+     * @param on true to fold
+     * @return this module
+     */
+    public GraphModule foldBatchNorms(boolean on) {
+        plan.foldNorms(on);
+        return this;
+    }
+
+    /**
+     * Returns whether inference runs fold batch norms into convolutions.
+     *
+     * @return true if {@link #foldBatchNorms} turned it on
+     */
+    public boolean foldsBatchNorms() {
+        return plan.foldsNorms();
+    }
+
+    /**
+     * Returns how many convolution + batch-norm pairs of the graph can be folded (a convolution whose
+     * output only a {@code BatchNorm2d} or {@code FrozenBatchNorm2d} reads).
+     *
+     * @return the number of pairs
+     */
+    public int foldablePairs() {
+        return plan.foldablePairs();
+    }
+
     /** {@inheritDoc} */
     @Override
     public List<String> inputNames() {

@@ -108,6 +108,35 @@ public final class BatchNorm2d extends LeafModule {
         return out;
     }
 
+    int numFeatures() {
+        return numFeatures;
+    }
+
+    /**
+     * The per-channel affine map of evaluation mode, {@code scale = weight / sqrt(running_var + eps)},
+     * {@code shift = bias - running_mean * scale}, for {@link ConvNormFolding}.
+     *
+     * @return scale and shift (new arrays the caller closes), or null in training mode
+     */
+    NDArray[] evalScaleShift(ForwardContext ctx, ai.djl.Device device) {
+        if (ctx.isTraining()) {
+            return null;
+        }
+        return affine(ctx.value(weight, device), ctx.value(bias, device), ctx.value(runningMean, device),
+                ctx.value(runningVar, device), eps);
+    }
+
+    /** scale = w / sqrt(rv + eps), shift = b - rm * scale; intermediates closed, the two results returned. */
+    static NDArray[] affine(NDArray w, NDArray b, NDArray rm, NDArray rv, double eps) {
+        try (NDArray std = rv.add(eps);
+                NDArray root = std.sqrt()) {
+            NDArray scale = w.div(root);
+            try (NDArray product = rm.mul(scale)) {
+                return new NDArray[] {scale, b.sub(product)};
+            }
+        }
+    }
+
     /** {@inheritDoc} */
     @Override
     public String toString() {

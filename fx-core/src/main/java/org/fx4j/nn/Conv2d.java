@@ -63,13 +63,32 @@ public final class Conv2d extends LeafModule {
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
+        checkInput(x);
+        return convolve(x, weightValue(ctx, x.getDevice()), biasValue(ctx, x.getDevice()));
+    }
+
+    void checkInput(NDArray x) {
         if (x.getShape().dimension() != 4 || x.getShape().get(1) != inChannels) {
             throw new IllegalArgumentException(
                     "Conv2d(" + inChannels + ", " + outChannels + ") expects input of shape [N, " + inChannels
                             + ", H, W], got " + x.getShape());
         }
-        NDArray w = ctx.value(weight, x.getDevice());
-        NDArray b = bias == null ? null : ctx.value(bias, x.getDevice());
+    }
+
+    NDArray weightValue(ForwardContext ctx, ai.djl.Device device) {
+        return ctx.value(weight, device);
+    }
+
+    boolean hasBias() {
+        return bias != null;
+    }
+
+    NDArray biasValue(ForwardContext ctx, ai.djl.Device device) {
+        return bias == null ? null : ctx.value(bias, device);
+    }
+
+    /** This layer's convolution with the given weight and bias (the folded ones of {@link ConvNormFolding}). */
+    NDArray convolve(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().convolution(x, w, b, stride, padding, dilation, groups).singletonOrThrow();
     }
 

@@ -107,23 +107,29 @@ public final class ConvTranspose2d extends LeafModule {
         return general(x, w, b);
     }
 
-    /** out[n, o, k*i + a, k*j + b] = sum_c x[n, c, i, j] * w[c, o, a, b]: one matrix product. */
+    /**
+     * out[n, o, k*i + a, k*j + b] = sum_c x[n, c, i, j] * w[c, o, a, b] + bias[o]: one 1x1 convolution
+     * to out*k*k channels (bias included, input read in place), then one copy that interleaves the k x k
+     * blocks (a "pixel shuffle").
+     */
     private NDArray nonOverlapping(NDArray x, NDArray w, NDArray b) {
         long n = x.getShape().get(0);
         long h = x.getShape().get(2);
         long wd = x.getShape().get(3);
-        NDArray rows = x.transpose(0, 2, 3, 1).reshape(n * h * wd, inChannels);
+        long kk = (long) kernel * kernel;
         NDArray y;
-        // Views of the parameters live in the parameters' manager: close them here, or every call leaks them.
-        try (NDArray wm = w.reshape(inChannels, (long) outChannels * kernel * kernel)) {
-            y = rows.matMul(wm);
+        // Arrays made from the parameters live in the parameters' manager: close them here, or every call leaks them.
+        try (NDArray w4 = w.reshape(inChannels, outChannels * kk);
+                NDArray wt = w4.transpose(1, 0);
+                NDArray w1 = wt.reshape(outChannels * kk, inChannels, 1, 1);
+                NDArray b2 = b == null ? null : b.reshape(outChannels, 1);
+                NDArray bRepeated = b2 == null ? null : b2.repeat(1, kk);
+                NDArray b1 = bRepeated == null ? null : bRepeated.reshape(outChannels * kk)) {
+            y = x.getNDArrayInternal().convolution(x, w1, b1, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1)
+                    .singletonOrThrow();
         }
-        if (b != null) {
-            try (NDArray b3 = b.reshape(1, outChannels, 1)) {
-                y = y.reshape(n * h * wd, outChannels, (long) kernel * kernel).add(b3);
-            }
-        }
-        return y.reshape(n, h, wd, outChannels, kernel, kernel).transpose(0, 3, 1, 4, 2, 5)
+        // [n, o, a, b, i, j] -> [n, o, i, a, j, b]
+        return y.reshape(n, outChannels, kernel, kernel, h, wd).transpose(0, 1, 4, 2, 5, 3)
                 .reshape(n, outChannels, h * kernel, wd * kernel);
     }
 
@@ -169,7 +175,8 @@ public final class ConvTranspose2d extends LeafModule {
         }
         NDArray out = z;
         for (int axis = 2; axis <= 3; axis++) {
-            long[] shape = out.getShape().getShape();
+            // Shape.getShape() is the shape's own array (and the input's shape is the caller's): copy it.
+            long[] shape = out.getShape().getShape().clone();
             NDList parts = new NDList();
             if (before > 0) {
                 shape[axis] = before;
@@ -177,7 +184,7 @@ public final class ConvTranspose2d extends LeafModule {
             }
             parts.add(out);
             if (after > 0) {
-                long[] shapeAfter = out.getShape().getShape();
+                long[] shapeAfter = out.getShape().getShape().clone();
                 shapeAfter[axis] = after;
                 parts.add(out.getManager().zeros(new Shape(shapeAfter), out.getDataType(), out.getDevice()));
             }

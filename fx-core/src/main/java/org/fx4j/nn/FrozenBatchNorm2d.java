@@ -69,20 +69,29 @@ public final class FrozenBatchNorm2d extends LeafModule {
                     "FrozenBatchNorm2d(" + numFeatures + ") expects input of shape [N, " + numFeatures + ", H, W], got " + s);
         }
         Shape bcast = new Shape(1, numFeatures, 1, 1);
-        NDArray w = ctx.value(weight, x.getDevice());
-        NDArray b = ctx.value(bias, x.getDevice());
-        NDArray rm = ctx.value(runningMean, x.getDevice());
-        NDArray rv = ctx.value(runningVar, x.getDevice());
-        try (NDArray std = rv.add(eps);
-                NDArray root = std.sqrt();
-                NDArray scale = w.div(root);
-                NDArray shiftPart = rm.mul(scale);
-                NDArray shift = b.sub(shiftPart);
+        NDArray[] scaleShift = scaleShift(ctx, x.getDevice());
+        try (NDArray scale = scaleShift[0];
+                NDArray shift = scaleShift[1];
                 NDArray scale4 = scale.reshape(bcast);
                 NDArray shift4 = shift.reshape(bcast);
                 NDArray scaled = x.mul(scale4)) {
             return scaled.add(shift4);
         }
+    }
+
+    int numFeatures() {
+        return numFeatures;
+    }
+
+    /**
+     * The per-channel affine map, {@code scale = weight / sqrt(running_var + eps)}, {@code shift = bias -
+     * running_mean * scale}, for the forward and {@link ConvNormFolding}.
+     *
+     * @return scale and shift, new arrays the caller closes
+     */
+    NDArray[] scaleShift(ForwardContext ctx, ai.djl.Device device) {
+        return BatchNorm2d.affine(ctx.value(weight, device), ctx.value(bias, device), ctx.value(runningMean, device),
+                ctx.value(runningVar, device), eps);
     }
 
     /** {@inheritDoc} */

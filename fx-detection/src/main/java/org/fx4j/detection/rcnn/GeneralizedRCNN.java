@@ -232,7 +232,8 @@ public class GeneralizedRCNN extends Module {
     /**
      * The backbone traced once in evaluation mode (its parameters shared): a traced graph frees each
      * intermediate at its last use, where the eager forward keeps them all until the forward ends
-     * (about 3 GB for ResNet-50 at 800x1088). A backbone that cannot be traced runs eagerly.
+     * (about 3 GB for ResNet-50 at 800x1088), and folds each batch norm into its convolution (from
+     * the current parameters at every call). A backbone that cannot be traced runs eagerly.
      */
     private GraphModule tracedBackbone() {
         GraphModule g = tracedBackbone;
@@ -242,7 +243,7 @@ public class GeneralizedRCNN extends Module {
                     try {
                         tracedBackbone = new GraphModule(Tracer.trace(backbone, false,
                                 TraceOptions.builder().suppressDiffWarning(true).build()),
-                                backbone.getClass().getSimpleName());
+                                backbone.getClass().getSimpleName()).foldBatchNorms(true);
                     } catch (TraceException | IllegalStateException | ClassCastException
                             | UnsupportedOperationException e) {
                         untraceable = true; // runs eagerly, as it would have without tracing

@@ -131,6 +131,23 @@ class OpsParityTest {
                 s.toType(DataType.FLOAT32, false), 0.5).toLongArray(), "nms float32");
         assertArrayEquals(expected.get("bnms.0.5").toLongArray(), Nms.batchedNms(cases.get("bnms.boxes"),
                 cases.get("bnms.scores"), cases.get("bnms.idxs"), 0.5).toLongArray(), "batched_nms per class");
+        assertArrayEquals(expected.get("bnms.float32.0.5").toLongArray(), Nms.batchedNms(cases.get("bnms.boxes")
+                .toType(DataType.FLOAT32, false), cases.get("bnms.scores").toType(DataType.FLOAT32, false),
+                cases.get("bnms.idxs"), 0.5).toLongArray(), "batched_nms per class, float32");
+        NDArray db = cases.get("degenerate.boxes");
+        NDArray ds = cases.get("degenerate.scores");
+        for (String t : List.of("0.0", "0.5")) {
+            double thr = Double.parseDouble(t);
+            assertArrayEquals(expected.get("degenerate." + t).toLongArray(), Nms.nms(db, ds, thr).toLongArray(),
+                    "nms of degenerate boxes at " + t);
+            assertArrayEquals(expected.get("degenerate.float32." + t).toLongArray(), Nms.nms(db.toType(
+                    DataType.FLOAT32, false), ds.toType(DataType.FLOAT32, false), thr).toLongArray(),
+                    "nms of degenerate float32 boxes at " + t);
+        }
+        NDArray withNaN = b.duplicate();
+        withNaN.set(new NDIndex("7, 2"), Double.NaN);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Nms.batchedNms(withNaN, s, idxs, 0.5))
+                .getMessage().contains("box 7 has a NaN coordinate"));
         NDArray none = Nms.nms(b.get("0:0"), s.get("0:0"), 0.5);
         assertEquals(new Shape(0), none.getShape());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Nms.nms(b, s.get("0:3"), 0.5)).getMessage()
@@ -154,8 +171,8 @@ class OpsParityTest {
         TorchvisionReference.assumeAvailable();
         NDArray x = cases.get("convt.x");
         int[][] configs = {{2, 2, 0, 0, 1}, {3, 2, 1, 1, 1}, {4, 3, 2, 0, 2}, {3, 1, 0, 0, 1}, {1, 1, 0, 0, 3},
-            {2, 1, 1, 0, 1}};
-        String[] names = {"k2s2", "k3s2p1", "k4s3p2", "k3s1p0", "k1s1p0", "k2s1p1"};
+            {2, 1, 1, 0, 1}, {3, 3, 0, 0, 1}};
+        String[] names = {"k2s2", "k3s2p1", "k4s3p2", "k3s1p0", "k1s1p0", "k2s1p1", "k3s3"};
         for (int i = 0; i < names.length; i++) {
             int[] c = configs[i];
             int out = c[4] == 3 ? 9 : 4;
@@ -166,7 +183,14 @@ class OpsParityTest {
                 layer.getDirectParameters().get("bias").getArray().set(new NDIndex(":"), cases.get("convt." + names[i]
                         + ".bias"));
                 close("conv_transpose2d " + names[i], layer.forward(x), expected.get("convt." + names[i]), 1e-14);
+                assertEquals(new Shape(2, 6, 5, 7), x.getShape(), "the input's shape is untouched by " + names[i]);
             }
+        }
+        ConvTranspose2d noBias = new ConvTranspose2d(6, 4, 2, 2, 0, 0, 1, false);
+        try (NDManager m = manager.newSubManager()) {
+            noBias.initialize(m, DataType.FLOAT64);
+            noBias.getWeight().getArray().set(new NDIndex(":"), cases.get("convt.k2s2.weight"));
+            close("conv_transpose2d k2s2 without bias", noBias.forward(x), expected.get("convt.k2s2.nobias"), 1e-14);
         }
         assertThrows(IllegalArgumentException.class, () -> new ConvTranspose2d(6, 4, 3, 2, 0, 2, 1, true));
     }
