@@ -83,6 +83,21 @@ db = torch.tensor([[0, 0, 10, 10], [5, 5, 5, 9], [10, 0, 20, 10], [0, 0, 10, 10]
                    [1, 1, 9, 9], [0, 0, 0, 0], [9.5, 9.5, 30, 30]], dtype=torch.float64)
 ds = torch.tensor([0.9, 0.95, 0.8, 0.7, 0.99, 0.6, 0.85, 0.5, 0.75], dtype=torch.float64)
 cases["degenerate.boxes"], cases["degenerate.scores"] = db, ds
+# non-finite coordinates and scores (NaN, +-inf, -0.0 vs 0.0 ties), both batching strategies
+nb = boxes_in(1100, 60, 50)
+nb[3, 0] = float("nan")
+nb[8, 2] = float("inf")
+nb[9, 0] = float("-inf")
+nb[12] = float("inf")
+ns = torch.rand(1100, generator=g, dtype=torch.float64)
+ns[20], ns[21], ns[22], ns[23] = float("nan"), float("inf"), 0.0, -0.0
+ns[24], ns[25] = -0.0, 0.0
+nc = torch.randint(0, 3, (1100,), generator=g)
+cases["nonfinite.boxes"], cases["nonfinite.scores"], cases["nonfinite.idxs"] = nb, ns, nc
+expected["nonfinite.nms"] = nms(nb, ns, 0.5)
+expected["nonfinite.nms.float32"] = nms(nb.float(), ns.float(), 0.5)
+expected["nonfinite.batched"] = batched_nms(nb, ns, nc, 0.5)          # per-class path (4400 coordinates)
+expected["nonfinite.batched.small"] = batched_nms(nb[:200], ns[:200], nc[:200], 0.5)  # coordinate trick
 for t in (0.0, 0.5):
     expected[f"degenerate.{t}"] = nms(db, ds, t)
     expected[f"degenerate.float32.{t}"] = nms(db.float(), ds.float(), t)

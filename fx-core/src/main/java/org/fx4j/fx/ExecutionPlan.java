@@ -336,7 +336,9 @@ final class ExecutionPlan {
         Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
         Instruction current = null;
         // The norms whose convolution ran folded: each passes its input (already normalised) through.
-        boolean[] folded = foldNorms && observer == null ? new boolean[instructions.length] : null;
+        // (only under fx4j's own eager calls: a custom handler sees every module call it would see unfolded)
+        boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
+                ? new boolean[instructions.length] : null;
         try {
             for (int i = 0; i < instructions.length; i++) {
                 Instruction ins = instructions[i];

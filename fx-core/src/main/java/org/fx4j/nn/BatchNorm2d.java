@@ -133,6 +133,9 @@ public final class BatchNorm2d extends LeafModule {
             NDArray scale = w.div(root);
             try (NDArray product = rm.mul(scale)) {
                 return new NDArray[] {scale, b.sub(product)};
+            } catch (RuntimeException e) {
+                scale.close();
+                throw e;
             }
         }
     }

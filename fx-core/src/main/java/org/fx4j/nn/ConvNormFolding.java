@@ -12,8 +12,8 @@ import ai.djl.pytorch.jni.JniUtils;
  * are computed from the modules' current parameters at every call (nothing is cached, so loaded or
  * trained weights are always seen) and the modules' parameters are not modified; it saves the norm's
  * pass over the activations. It applies only without gradients and with the norm in evaluation mode
- * ({@link FrozenBatchNorm2d} always is); otherwise {@link #run} returns null and the caller runs both
- * modules as they are.
+ * ({@link FrozenBatchNorm2d} always is), with input, weights and norm parameters of one type;
+ * otherwise {@link #run} returns null and the caller runs both modules as they are.
  */
 public final class ConvNormFolding {
 
@@ -45,7 +45,8 @@ public final class ConvNormFolding {
      * @param conv a {@link Conv2d}
      * @param norm its {@link BatchNorm2d} or {@link FrozenBatchNorm2d}
      * @param x the convolution's input
-     * @return the norm's output, or null when gradients are recorded or the norm is in training mode
+     * @return the norm's output, or null when gradients are recorded, the norm is in training mode or
+     *     the types differ
      */
     public static NDArray run(ForwardContext ctx, Block conv, Block norm, NDArray x) {
         if (JniUtils.isGradMode() || !foldable(conv, norm)) {
@@ -61,11 +62,18 @@ public final class ConvNormFolding {
         if (scaleShift == null) {
             return null;
         }
+        NDArray convWeight = c.weightValue(convCtx, x.getDevice());
+        if (scaleShift[0].getDataType() != convWeight.getDataType() || x.getDataType() != convWeight.getDataType()) {
+            // Mixed types run unfolded, where each module's own type rules apply.
+            scaleShift[0].close();
+            scaleShift[1].close();
+            return null;
+        }
         // Arrays made from parameters live in the parameters' manager: every one is closed here.
         try (NDArray scale = scaleShift[0];
                 NDArray shift = scaleShift[1];
                 NDArray scale4 = scale.reshape(new Shape(-1, 1, 1, 1));
-                NDArray weight = c.weightValue(convCtx, x.getDevice()).mul(scale4);
+                NDArray weight = convWeight.mul(scale4);
                 NDArray scaledBias = c.hasBias() ? c.biasValue(convCtx, x.getDevice()).mul(scale) : null;
                 NDArray bias = scaledBias == null ? shift.duplicate() : scaledBias.add(shift)) {
             return c.convolve(x, weight, bias);

@@ -128,9 +128,13 @@ public final class ConvTranspose2d extends LeafModule {
             y = x.getNDArrayInternal().convolution(x, w1, b1, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1)
                     .singletonOrThrow();
         }
-        // [n, o, a, b, i, j] -> [n, o, i, a, j, b]
-        return y.reshape(n, outChannels, kernel, kernel, h, wd).transpose(0, 1, 4, 2, 5, 3)
-                .reshape(n, outChannels, h * kernel, wd * kernel);
+        // [n, o, a, b, i, j] -> [n, o, i, a, j, b]; the last reshape copies, so the convolution's output is freed
+        try (NDArray blocks = y.reshape(n, outChannels, kernel, kernel, h, wd);
+                NDArray interleaved = blocks.transpose(0, 1, 4, 2, 5, 3)) {
+            return interleaved.reshape(n, outChannels, h * kernel, wd * kernel);
+        } finally {
+            y.close();
+        }
     }
 
     /** Zero-interleave by the stride, pad by kernel-1-padding (plus output padding), convolve with the flipped kernel. */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,9 @@ import java.util.Map;
  * when its IoU with a kept box exceeds the threshold, the IoU computed in the boxes' precision as
  * torchvision's CPU kernel computes it. {@code batchedNms} suppresses only within a category, with
  * torchvision's two strategies chosen as torchvision chooses them on the CPU: per-category runs for
- * more than 1000 boxes (run in parallel), otherwise one run over boxes offset per category. A box with a
- * NaN coordinate is refused (torchvision's kernel computes on with it; its detection pipelines drop
- * such boxes before suppression, as fx4j's do).
+ * more than 1000 boxes (run in parallel), otherwise one run over boxes offset per category. Boxes with
+ * NaN or infinite coordinates give torchvision's results: where Java's max/min and C++'s differ, one
+ * box's area is NaN, so the IoU is NaN on both sides and suppresses nothing.
  */
 public final class Nms {
 
@@ -36,12 +35,11 @@ public final class Nms {
      * @param scores [N]
      * @param iouThreshold boxes overlapping a kept box by more than this are dropped
      * @return the kept indices (int64), by descending score, in the boxes' manager
-     * @throws IllegalArgumentException for a NaN coordinate, naming the box
      */
     public static NDArray nms(NDArray boxes, NDArray scores, double iouThreshold) {
         check(boxes, scores, null);
         Precision p = Precision.of(boxes);
-        double[] coordinates = checkedValues(boxes);
+        double[] coordinates = Precision.values(boxes);
         int[] keep = nms(coordinates, Precision.values(scores), iouThreshold, p);
         return indices(boxes, keep);
     }
@@ -54,12 +52,11 @@ public final class Nms {
      * @param idxs [N] integer categories
      * @param iouThreshold the IoU threshold
      * @return the kept indices (int64), by descending score
-     * @throws IllegalArgumentException for a NaN coordinate, naming the box
      */
     public static NDArray batchedNms(NDArray boxes, NDArray scores, NDArray idxs, double iouThreshold) {
         check(boxes, scores, idxs);
         long[] categories = idxs.toType(DataType.INT64, false).toLongArray();
-        int[] keep = batchedNms(checkedValues(boxes), Precision.values(scores), categories, iouThreshold,
+        int[] keep = batchedNms(Precision.values(boxes), Precision.values(scores), categories, iouThreshold,
                 Precision.of(boxes));
         return indices(boxes, keep);
     }
@@ -103,7 +100,7 @@ public final class Nms {
                     keep.add(i);
                 }
             }
-            keep.sort(Comparator.comparingDouble((Integer i) -> -key(scores[i])));
+            keep.sort((a, b) -> Double.compare(key(scores[b]), key(scores[a])));
             return keep.stream().mapToInt(Integer::intValue).toArray();
         }
         // Coordinate trick: offset each category by idx * (max coordinate + 1), in the boxes' precision.
@@ -152,8 +149,9 @@ public final class Nms {
      * The two kernels below are torchvision's CPU loop in float and in double arithmetic. Boxes are
      * copied in visiting order; each kept box's IoUs with all later boxes are computed in one loop
      * the JIT vectorises (suppressed or not), then compared in a second: about 2 ns per pair here,
-     * where the one-loop form with a branch or a boolean store takes about 9. Math.max/min equal C++'s
-     * std::max/min on the non-NaN coordinates checked for.
+     * where the one-loop form with a branch or a boolean store takes about 9. Math.max/min differ from
+     * C++'s std::max/min only where a coordinate is NaN or a width is inf - inf, and then an area is
+     * NaN, so the IoU is NaN on both sides and suppresses nothing, as in torchvision.
      */
 
     /**
@@ -254,22 +252,12 @@ public final class Nms {
         return Arrays.copyOf(keep, kept);
     }
 
-    /** The boxes' coordinates; a NaN one is refused (the kernels' max/min assume none). */
-    private static double[] checkedValues(NDArray boxes) {
-        double[] v = Precision.values(boxes);
-        for (int i = 0; i < v.length; i++) {
-            if (Double.isNaN(v[i])) {
-                int box = i / 4;
-                throw new IllegalArgumentException("nms: box " + box + " has a NaN coordinate "
-                        + Arrays.toString(Arrays.copyOfRange(v, box * 4, box * 4 + 4))
-                        + "; a NaN box has no IoU: drop such boxes first (remove_small_boxes drops them)");
-            }
-        }
-        return v;
-    }
-
+    /**
+     * A score's sort key: torch's descending sort puts NaN first (Double.compare ranks it above +inf)
+     * and ties 0.0 with -0.0.
+     */
     private static double key(double score) {
-        return Double.isNaN(score) ? Double.POSITIVE_INFINITY : score;
+        return score + 0.0;
     }
 
     private static NDArray indices(NDArray like, int[] keep) {

@@ -34,6 +34,7 @@ public class GeneralizedRCNN extends Module {
     private final GeneralizedRCNNTransform transform;
     private volatile GraphModule tracedBackbone;
     private volatile boolean untraceable;
+    private volatile boolean foldBatchNorms = true;
 
     /**
      * Creates the model.
@@ -218,6 +219,35 @@ public class GeneralizedRCNN extends Module {
     }
 
     /**
+     * Sets whether inference folds the backbone's batch norms into their convolutions (default on):
+     * one convolution with rescaled weights instead of a convolution and a pass over its output,
+     * recomputed from the current weights at every call ({@link GraphModule#foldBatchNorms}). Outputs
+     * differ from the unfolded backbone's by rounding (float64 near 1e-15; float32 detections as in the
+     * README's parity figures); turn it off to run torchvision's sequence of operations.
+     *
+     * @param on true to fold
+     * @return this model
+     */
+    public GeneralizedRCNN foldBatchNorms(boolean on) {
+        synchronized (this) {
+            foldBatchNorms = on;
+            if (tracedBackbone != null) {
+                tracedBackbone.foldBatchNorms(on);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Returns whether inference folds the backbone's batch norms.
+     *
+     * @return true if folding (the default)
+     */
+    public boolean foldsBatchNorms() {
+        return foldBatchNorms;
+    }
+
+    /**
      * Forgets the backbone's traced graph, so the next {@link #detect} traces it again: call it after
      * changing the backbone's structure or a setting its forward reads (loading weights, moving to a
      * device or switching modes needs no call: the graph shares the backbone's modules and parameters).
@@ -243,7 +273,7 @@ public class GeneralizedRCNN extends Module {
                     try {
                         tracedBackbone = new GraphModule(Tracer.trace(backbone, false,
                                 TraceOptions.builder().suppressDiffWarning(true).build()),
-                                backbone.getClass().getSimpleName()).foldBatchNorms(true);
+                                backbone.getClass().getSimpleName()).foldBatchNorms(foldBatchNorms);
                     } catch (TraceException | IllegalStateException | ClassCastException
                             | UnsupportedOperationException e) {
                         untraceable = true; // runs eagerly, as it would have without tracing

@@ -144,10 +144,17 @@ class OpsParityTest {
                     DataType.FLOAT32, false), ds.toType(DataType.FLOAT32, false), thr).toLongArray(),
                     "nms of degenerate float32 boxes at " + t);
         }
-        NDArray withNaN = b.duplicate();
-        withNaN.set(new NDIndex("7, 2"), Double.NaN);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Nms.batchedNms(withNaN, s, idxs, 0.5))
-                .getMessage().contains("box 7 has a NaN coordinate"));
+        NDArray nb = cases.get("nonfinite.boxes");
+        NDArray ns = cases.get("nonfinite.scores");
+        NDArray nc = cases.get("nonfinite.idxs");
+        assertArrayEquals(expected.get("nonfinite.nms").toLongArray(), Nms.nms(nb, ns, 0.5).toLongArray(),
+                "nms with NaN/inf boxes and scores");
+        assertArrayEquals(expected.get("nonfinite.nms.float32").toLongArray(), Nms.nms(nb.toType(DataType.FLOAT32,
+                false), ns.toType(DataType.FLOAT32, false), 0.5).toLongArray(), "float32 nms with NaN/inf");
+        assertArrayEquals(expected.get("nonfinite.batched").toLongArray(), Nms.batchedNms(nb, ns, nc, 0.5)
+                .toLongArray(), "batched_nms per class with NaN/inf");
+        assertArrayEquals(expected.get("nonfinite.batched.small").toLongArray(), Nms.batchedNms(nb.get("0:200"),
+                ns.get("0:200"), nc.get("0:200"), 0.5).toLongArray(), "batched_nms coordinate trick with NaN/inf");
         NDArray none = Nms.nms(b.get("0:0"), s.get("0:0"), 0.5);
         assertEquals(new Shape(0), none.getShape());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Nms.nms(b, s.get("0:3"), 0.5)).getMessage()
