@@ -466,7 +466,8 @@ final class ExecutionPlan {
             // While gradients are recorded, a copy that stays in autograd's graph (DJL's duplicate()
             // detaches it, and hasGradient() does not tell intermediates that need one); x * 1 is x
             // bit for bit. The copy belongs to the caller (the inputs' manager), not the model's.
-            array = JniUtils.isGradMode() && array.getDataType().isFloating() ? array.mul(1) : array.duplicate();
+            array = JniUtils.isGradMode() && array.getDataType().isFloating() ? org.fx4j.nn.Scalars.mul(array, 1)
+                    : array.duplicate();
             if (owner != null) {
                 array.attach(owner);
             }

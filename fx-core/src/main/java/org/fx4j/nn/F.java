@@ -127,8 +127,8 @@ public final class F {
     private enum Op {
         ADD(NDArray::add, NDArray::add),
         SUB(NDArray::sub, NDArray::sub),
-        MUL(NDArray::mul, NDArray::mul),
-        DIV(NDArray::div, NDArray::div);
+        MUL(NDArray::mul, Scalars::mul),
+        DIV(NDArray::div, Scalars::div);
 
         private final BiFunction<NDArray, NDArray, NDArray> arrays;
         private final BiFunction<NDArray, Number, NDArray> number;

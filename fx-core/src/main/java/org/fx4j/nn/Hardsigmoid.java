@@ -30,8 +30,8 @@ public final class Hardsigmoid extends LeafModule {
                 NDArray inside = above.logicalAnd(below);
                 NDArray mask = inside.toType(x.getDataType(), false);
                 NDArray masked = shifted.mul(mask);
-                NDArray path = masked.mul(TORCH_ONE_SIXTH);
-                NDArray exact = gate.div(6f);
+                NDArray path = Scalars.mul(masked, TORCH_ONE_SIXTH);
+                NDArray exact = Scalars.div(gate, 6f);
                 NDArray correction = exact.sub(path);
                 NDArray frozen = correction.stopGradient()) {
             return path.add(frozen);

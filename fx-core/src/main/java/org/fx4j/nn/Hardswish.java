@@ -14,7 +14,7 @@ public final class Hardswish extends LeafModule {
         try (NDArray shifted = x.add(3f);
                 NDArray gate = shifted.clip(0, 6);
                 NDArray product = x.mul(gate)) {
-            return product.div(6f);
+            return Scalars.div(product, 6f);
         }
     }
 

@@ -11,6 +11,7 @@ import org.fx4j.nn.F;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.Init;
 import org.fx4j.nn.LeafModule;
+import org.fx4j.nn.Scalars;
 import org.fx4j.nn.ModuleList;
 import org.fx4j.models.TorchvisionInit;
 
@@ -166,7 +167,7 @@ public final class FeaturePyramidNetwork extends LeafModule {
                 NDArray level = added.get(i);
                 if (holds(out, level) || holds(x, level)) {
                     // An extra block returned a level or an input: name a copy (x * 1 keeps autograd's graph).
-                    level = level.getDataType().isFloating() ? level.mul(1) : level.duplicate();
+                    level = level.getDataType().isFloating() ? Scalars.mul(level, 1) : level.duplicate();
                 }
                 level.setName(extra.get(i));
                 out.add(level);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import org.fx4j.nn.FxFunction;
+import org.fx4j.nn.Scalars;
 
 /**
  * The functions torchvision's Swin Transformer wraps for {@code torch.fx} ({@code torch.fx.wrap}):
@@ -105,7 +106,7 @@ final class SwinFunctions {
             x = x.reshape(b, rows, window[0], cols, window[1], c).transpose(0, 1, 3, 2, 4, 5).reshape(b * windows, n, c);
             NDArray qkv = x.getNDArrayInternal().linear(x, qkvWeight, qkvBias).singletonOrThrow();
             qkv = qkv.reshape(b * windows, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
-            NDArray q = qkv.get(0).mul(Math.pow(c / heads, -0.5)); // a double, as in Python: (C // heads) ** -0.5
+            NDArray q = Scalars.mul(qkv.get(0), Math.pow(c / heads, -0.5)); // a double, as in Python: (C // heads) ** -0.5
             NDArray k = qkv.get(1);
             NDArray v = qkv.get(2);
             NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).add(relativeBias);

@@ -104,7 +104,7 @@ public final class BoxOps {
      * @return the selected rows
      */
     public static NDArray select(NDArray x, NDArray indices) {
-        return x.get(new NDIndex("{}", indices));
+        return x.get(new NDIndex("{}", TorchOwned.forAutograd(indices))); // index_select keeps its indices
     }
 
     /**

@@ -165,7 +165,7 @@ public final class MultiScaleRoIAlign {
                         continue;
                     }
                     long[] ia = idx.stream().mapToLong(Long::longValue).toArray();
-                    NDArray levelRois = rois.get(new NDIndex("{}", sub.create(ia)));
+                    NDArray levelRois = BoxOps.select(rois, sub.create(ia));
                     parts.add(RoIAlign.roiAlign(maps.get(level), levelRois, outH, outW, scales[level], samplingRatio,
                             false));
                     for (long i : ia) {
@@ -176,7 +176,7 @@ public final class MultiScaleRoIAlign {
                     out = RoIAlign.roiAlign(first, rois, outH, outW, scales[0], samplingRatio, false);
                 } else {
                     NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-                    out = all.get(new NDIndex("{}", sub.create(order)));
+                    out = BoxOps.select(all, sub.create(order)); // the backward pass keeps the order (owned)
                 }
             }
             out.attach(parent);

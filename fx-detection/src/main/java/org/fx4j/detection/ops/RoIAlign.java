@@ -208,9 +208,10 @@ public final class RoIAlign extends LeafModule {
         if (coo.size == 0) {
             return sub.zeros(new Shape(rows, pixels.getShape().get(1)), type, pixels.getDevice());
         }
-        NDArray indices = sub.create(new long[][] {Arrays.copyOf(coo.rows, coo.size), Arrays.copyOf(coo.cols,
-                coo.size)});
-        NDArray values = Precision.create(sub, coo.vals, coo.size, type);
+        // The sparse matrix shares these (the backward pass reads it): owned by libtorch while recording.
+        NDArray indices = TorchOwned.forAutograd(sub.create(new long[][] {Arrays.copyOf(coo.rows, coo.size),
+            Arrays.copyOf(coo.cols, coo.size)}));
+        NDArray values = TorchOwned.forAutograd(Precision.create(sub, coo.vals, coo.size, type));
         NDArray matrix = JniUtils.createSparseCoo((PtNDArray) indices, (PtNDArray) values, new Shape(rows, columns));
         return matrix.matMul(pixels);
     }

@@ -3,6 +3,7 @@ package org.fx4j.detection.rcnn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 
 /**
  * torchvision's {@code det_utils.BoxCoder}: box regression deltas {@code (dx, dy, dw, dh)}, divided by
@@ -69,5 +70,42 @@ public final class BoxCoder {
         NDArray halfH = dh.exp().mul(h).mul(0.5);
         return NDArrays.stack(new NDList(predCtrX.sub(halfW), predCtrY.sub(halfH), predCtrX.add(halfW),
                 predCtrY.add(halfH)), 2);
+    }
+
+    /**
+     * {@code encode_single}: the regression targets that move {@code proposals} onto {@code reference}
+     * boxes, {@code (wx * dx / w, wy * dy / h, ww * log(gw / w), wh * log(gh / h))} per row, in the
+     * reference boxes' type (the weights as that type, as torchvision's {@code as_tensor}).
+     *
+     * @param reference [K, 4] target boxes (x1, y1, x2, y2)
+     * @param proposals [K, 4] boxes to encode
+     * @return [K, 4] targets
+     */
+    public NDArray encode(NDArray reference, NDArray proposals) {
+        if (reference.getShape().dimension() != 2 || reference.getShape().get(1) != 4
+                || !reference.getShape().equals(proposals.getShape())) {
+            throw new IllegalArgumentException("BoxCoder.encode: reference boxes " + reference.getShape()
+                    + " and proposals " + proposals.getShape() + " must both be [K, 4]");
+        }
+        ai.djl.ndarray.types.DataType type = reference.getDataType();
+        NDArray p = proposals.toType(type, false);
+        NDArray exW = p.get(":, 2").sub(p.get(":, 0"));
+        NDArray exH = p.get(":, 3").sub(p.get(":, 1"));
+        NDArray exX = p.get(":, 0").add(exW.mul(0.5));
+        NDArray exY = p.get(":, 1").add(exH.mul(0.5));
+        NDArray gtW = reference.get(":, 2").sub(reference.get(":, 0"));
+        NDArray gtH = reference.get(":, 3").sub(reference.get(":, 1"));
+        NDArray gtX = reference.get(":, 0").add(gtW.mul(0.5));
+        NDArray gtY = reference.get(":, 1").add(gtH.mul(0.5));
+        NDManager m = reference.getManager();
+        NDArray dx = gtX.sub(exX).mul(scalar(m, wx, type)).div(exW);
+        NDArray dy = gtY.sub(exY).mul(scalar(m, wy, type)).div(exH);
+        NDArray dw = gtW.div(exW).log().mul(scalar(m, ww, type));
+        NDArray dh = gtH.div(exH).log().mul(scalar(m, wh, type));
+        return NDArrays.stack(new NDList(dx, dy, dw, dh), 1);
+    }
+
+    private static NDArray scalar(NDManager manager, double v, ai.djl.ndarray.types.DataType type) {
+        return manager.create(v).toType(type, false);
     }
 }

@@ -35,6 +35,7 @@ public class GeneralizedRCNN extends Module {
     private volatile GraphModule tracedBackbone;
     private volatile boolean untraceable;
     private volatile boolean foldBatchNorms = true;
+    private java.util.Random random = new java.util.Random(0);
 
     /**
      * Creates the model.
@@ -184,6 +185,92 @@ public class GeneralizedRCNN extends Module {
             out.add(new Detections(boxes, d.labels(), d.scores(), masks));
         }
         return out;
+    }
+
+    /**
+     * Sets the seed of the random source the training samplers draw from (anchors and proposals), so
+     * that training is reproducible; the default source is seeded with 0.
+     *
+     * @param seed the seed
+     * @return this model
+     */
+    public GeneralizedRCNN samplerSeed(long seed) {
+        synchronized (this) {
+            random = new java.util.Random(seed);
+        }
+        return this;
+    }
+
+    /**
+     * torchvision's training forward: the five losses ({@code loss_classifier}, {@code loss_box_reg},
+     * {@code loss_mask} with a mask branch, {@code loss_objectness}, {@code loss_rpn_box_reg}) of a
+     * batch of images with their targets, differentiable with respect to the trainable parameters
+     * (run it inside a DJL {@code GradientCollector} and call backward on their sum). The model must
+     * be in training mode. Targets are checked as torchvision checks them (and labels against the
+     * class count, masks against the image sizes), then resized with their images.
+     *
+     * @param images [C, H, W] images with values in [0, 1], as for {@link #detect}
+     * @param targets one per image, in the image's original pixels
+     * @return the losses by torchvision's names, in the first image's manager
+     * @throws IllegalStateException in evaluation mode
+     * @throws IllegalArgumentException naming the image or target that is wrong
+     */
+    public Map<String, NDArray> losses(List<NDArray> images, List<DetectionTarget> targets) {
+        if (!isTraining()) {
+            throw new IllegalStateException(getClass().getSimpleName() + " is in evaluation mode; call train() before"
+                    + " losses() (detect() is the evaluation-mode forward)");
+        }
+        if (images == null || images.isEmpty()) {
+            throw new IllegalArgumentException("no images given; pass at least one [3, H, W] image");
+        }
+        if (targets == null || targets.size() != images.size()) {
+            throw new IllegalArgumentException("losses need one target per image: " + images.size() + " images, "
+                    + (targets == null ? "no" : Integer.toString(targets.size())) + " targets");
+        }
+        NDManager parent = images.get(0).getManager();
+        Map<String, NDArray> losses = new LinkedHashMap<>();
+        try (NDManager sub = parent.newSubManager()) {
+            java.util.Set<NDArray> attached = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (NDArray image : images) {
+                if (attached.add(image)) {
+                    sub.tempAttachAll(image);
+                }
+            }
+            List<NDArray> rgb = new ArrayList<>();
+            long numClasses = roiHeads.numClasses();
+            for (int i = 0; i < images.size(); i++) {
+                NDArray image = checkImage(images.get(i), i);
+                targets.get(i).validate(i, image.getShape().get(1), image.getShape().get(2), numClasses,
+                        roiHeads.hasMask());
+                rgb.add(image);
+            }
+            ImageList batch = transform.transform(rgb, sub);
+            List<DetectionTarget> resized = new ArrayList<>();
+            List<NDArray> gtBoxes = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                int[] original = {(int) rgb.get(i).getShape().get(1), (int) rgb.get(i).getShape().get(2)};
+                DetectionTarget t = GeneralizedRCNNTransform.resizeTarget(targets.get(i), original,
+                        batch.imageSizes().get(i));
+                resized.add(t);
+                gtBoxes.add(t.boxes());
+            }
+            ForwardContext ctx = ForwardContext.eager(this);
+            Map<String, NDArray> features = features(ctx, batch.tensors());
+            java.util.Random source;
+            synchronized (this) {
+                source = random;
+            }
+            RegionProposalNetwork.TrainingOutput rpnOut = rpn.trainingStep(ctx, batch,
+                    new ArrayList<>(features.values()), gtBoxes, source);
+            losses.putAll(roiHeads.losses(ctx, features, rpnOut.proposals().boxes(), batch.imageSizes(), resized,
+                    source));
+            losses.put("loss_objectness", rpnOut.lossObjectness());
+            losses.put("loss_rpn_box_reg", rpnOut.lossRpnBoxReg());
+            for (NDArray l : losses.values()) {
+                l.attach(parent);
+            }
+        }
+        return losses;
     }
 
     /**

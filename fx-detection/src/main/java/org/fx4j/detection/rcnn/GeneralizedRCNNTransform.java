@@ -161,4 +161,43 @@ public final class GeneralizedRCNNTransform {
                 : m.create(new float[] {ratioW, ratioH, ratioW, ratioH}).toType(boxes.getDataType(), false);
         return boxes.mul(ratios.toDevice(boxes.getDevice(), false));
     }
+
+    /**
+     * Resizes a training target with its image, as torchvision's transform: boxes scaled by {@code
+     * resized / original} (float32 ratios), masks by nearest-neighbour interpolation (torch's {@code
+     * nearest} with the recomputed scale {@code (float) in / out}).
+     *
+     * @param target the target in original pixels
+     * @param original the image's original [H, W]
+     * @param resized its resized [H, W]
+     * @return the target in resized pixels (the masks as uint8)
+     */
+    public static DetectionTarget resizeTarget(DetectionTarget target, int[] original, int[] resized) {
+        NDArray boxes = resizeBoxes(target.boxes(), original, resized);
+        NDArray masks = target.masks();
+        if (masks != null) {
+            NDManager m = masks.getManager();
+            NDArray rows = m.create(nearestIndices(original[0], resized[0]));
+            NDArray cols = m.create(nearestIndices(original[1], resized[1]));
+            masks = masks.toType(DataType.UINT8, false).get(new NDIndex(":, {}, :", rows)).get(new NDIndex(":, :, {}",
+                    cols));
+        }
+        return new DetectionTarget(boxes, target.labels(), masks);
+    }
+
+    /** torch's upsample_nearest source index per output index: identity, halving, or floor(dst * in / out) in float. */
+    static long[] nearestIndices(int in, int out) {
+        long[] idx = new long[out];
+        float scale = (float) in / out;
+        for (int d = 0; d < out; d++) {
+            if (out == in) {
+                idx[d] = d;
+            } else if (out == 2 * in) {
+                idx[d] = d >> 1;
+            } else {
+                idx[d] = Math.min((long) Math.floor((float) d * scale), in - 1);
+            }
+        }
+        return idx;
+    }
 }

@@ -14,6 +14,7 @@ import org.fx4j.detection.ops.MultiScaleRoIAlign;
 import org.fx4j.detection.ops.Nms;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.Module;
+import org.fx4j.nn.Scalars;
 
 /**
  * torchvision's {@code RoIHeads} at inference: proposals pooled ({@code box_roi_pool}), {@code
@@ -73,6 +74,15 @@ public final class RoIHeads extends Module {
      */
     public boolean hasMask() {
         return maskPredictor != null;
+    }
+
+    /**
+     * Returns the number of classes the box predictor scores (background included).
+     *
+     * @return the class count
+     */
+    public int numClasses() {
+        return boxPredictor.numClasses();
     }
 
     /**
@@ -235,6 +245,174 @@ public final class RoIHeads extends Module {
             withMasks.add(new Detections(d.boxes(), d.labels(), d.scores(), picked));
         }
         return withMasks;
+    }
+
+    /**
+     * torchvision's RoI-head losses (training): the ground-truth boxes joined to the proposals, each
+     * matched ({@link Matcher} at {@code boxFgIouThresh} / {@code boxBgIouThresh}), {@code
+     * boxBatchSizePerImage} sampled at {@code boxPositiveFraction}, {@code loss_classifier}
+     * (cross-entropy), {@code loss_box_reg} (smooth L1, beta 1/9, of the positives' class deltas,
+     * divided by the number of samples) and, with a mask branch, {@code loss_mask}: binary
+     * cross-entropy of the positives' class logits against their ground-truth mask pooled to the
+     * logits' size in the positive's box (RoIAlign, adaptive sampling).
+     *
+     * @param ctx the caller's context
+     * @param features the maps by name
+     * @param proposals one [P_i, 4] array per image (no gradient)
+     * @param imageSizes the resized image sizes
+     * @param targets per image, boxes and labels (and masks) in the batch's (resized) pixels
+     * @param random the proposal sampler's random source
+     * @return {@code loss_classifier}, {@code loss_box_reg} and, with masks, {@code loss_mask}, in
+     *     the first proposals' manager
+     */
+    public java.util.LinkedHashMap<String, NDArray> losses(ForwardContext ctx, Map<String, NDArray> features,
+            List<NDArray> proposals, List<int[]> imageSizes, List<DetectionTarget> targets, java.util.Random random) {
+        BalancedPositiveNegativeSampler sampler = new BalancedPositiveNegativeSampler(config.boxBatchSizePerImage,
+                config.boxPositiveFraction, random);
+        NDManager parent = proposals.get(0).getManager();
+        java.util.LinkedHashMap<String, NDArray> losses = new java.util.LinkedHashMap<>();
+        try (NDManager scope = parent.newSubManager()) {
+            Matcher matcher = new Matcher(config.boxFgIouThresh, config.boxBgIouThresh, false);
+            List<NDArray> sampledProposals = new ArrayList<>();
+            List<long[]> sampledLabels = new ArrayList<>();
+            List<long[]> sampledMatches = new ArrayList<>();
+            NDList regressionTargets = new NDList();
+            for (int i = 0; i < proposals.size(); i++) {
+                DetectionTarget t = targets.get(i);
+                NDArray gt = t.boxes().toType(proposals.get(i).getDataType(), false);
+                NDArray all = ai.djl.ndarray.NDArrays.concat(new NDList(proposals.get(i), gt), 0);
+                int n = (int) all.getShape().get(0);
+                long[] matched = new long[n];
+                long[] labels = new long[n];
+                if (gt.getShape().get(0) > 0) {
+                    long[] m = matcher.match(BoxOps.boxIou(gt, all)).toLongArray();
+                    long[] gtLabels = t.labels().toLongArray();
+                    for (int j = 0; j < n; j++) {
+                        matched[j] = Math.max(m[j], 0);
+                        labels[j] = m[j] == Matcher.BELOW_LOW_THRESHOLD ? 0
+                                : m[j] == Matcher.BETWEEN_THRESHOLDS ? -1 : gtLabels[(int) matched[j]];
+                    }
+                }
+                boolean[][] chosen = sampler.sample(labels);
+                List<Integer> keep = new ArrayList<>();
+                for (int j = 0; j < n; j++) {
+                    if (chosen[0][j] || chosen[1][j]) {
+                        keep.add(j);
+                    }
+                }
+                long[] keepIdx = keep.stream().mapToLong(Integer::longValue).toArray();
+                long[] keptLabels = new long[keepIdx.length];
+                long[] keptMatches = new long[keepIdx.length];
+                for (int j = 0; j < keepIdx.length; j++) {
+                    keptLabels[j] = labels[(int) keepIdx[j]];
+                    keptMatches[j] = matched[(int) keepIdx[j]];
+                }
+                NDArray picked = BoxOps.select(all, scope.create(keepIdx));
+                NDArray gtForRows = gt.getShape().get(0) == 0 ? scope.zeros(new Shape(1, 4), gt.getDataType()) : gt;
+                NDArray matchedBoxes = BoxOps.select(gtForRows, scope.create(keptMatches));
+                sampledProposals.add(picked);
+                sampledLabels.add(keptLabels);
+                sampledMatches.add(keptMatches);
+                regressionTargets.add(boxCoder.encode(matchedBoxes, picked));
+            }
+            NDList out = boxOutputs(ctx, features, sampledProposals, imageSizes);
+            NDArray logits = out.get(0);
+            NDArray deltas = out.get(1);
+            long total = logits.getShape().get(0);
+            int numClasses = (int) logits.getShape().get(1);
+            long[] allLabels = new long[(int) total];
+            int offset = 0;
+            for (long[] l : sampledLabels) {
+                System.arraycopy(l, 0, allLabels, offset, l.length);
+                offset += l.length;
+            }
+            NDArray classifier = DetectionLosses.crossEntropy(logits, scope.create(allLabels));
+            List<Long> positiveRows = new ArrayList<>();
+            List<Long> positiveRowsOfClass = new ArrayList<>();
+            for (int r = 0; r < allLabels.length; r++) {
+                if (allLabels[r] > 0) {
+                    positiveRows.add((long) r);
+                    positiveRowsOfClass.add((long) r * numClasses + allLabels[r]);
+                }
+            }
+            NDArray targetsAll = regressionTargets.size() == 1 ? regressionTargets.get(0)
+                    : ai.djl.ndarray.NDArrays.concat(regressionTargets, 0);
+            NDArray predicted = BoxOps.select(deltas.reshape(total * numClasses, 4),
+                    scope.create(positiveRowsOfClass.stream().mapToLong(Long::longValue).toArray()));
+            NDArray wanted = BoxOps.select(targetsAll,
+                    scope.create(positiveRows.stream().mapToLong(Long::longValue).toArray()));
+            NDArray boxReg = Scalars.div(DetectionLosses.smoothL1Sum(predicted, wanted, 1.0 / 9), total);
+            losses.put("loss_classifier", classifier);
+            losses.put("loss_box_reg", boxReg);
+            if (hasMask()) {
+                losses.put("loss_mask", maskLoss(ctx, features, imageSizes, targets, sampledProposals, sampledLabels,
+                        sampledMatches, scope));
+            }
+            for (NDArray l : losses.values()) {
+                l.attach(parent);
+            }
+        }
+        return losses;
+    }
+
+    private NDArray maskLoss(ForwardContext ctx, Map<String, NDArray> features, List<int[]> imageSizes,
+            List<DetectionTarget> targets, List<NDArray> proposals, List<long[]> labels, List<long[]> matches,
+            NDManager scope) {
+        // only the positives: their boxes, the ground truth each matched, and its label
+        List<NDArray> positiveBoxes = new ArrayList<>();
+        List<List<Long>> gtIndex = new ArrayList<>();
+        List<Long> positiveLabels = new ArrayList<>();
+        for (int i = 0; i < proposals.size(); i++) {
+            List<Long> rows = new ArrayList<>();
+            List<Long> matched = new ArrayList<>();
+            for (int j = 0; j < labels.get(i).length; j++) {
+                if (labels.get(i)[j] > 0) {
+                    rows.add((long) j);
+                    matched.add(matches.get(i)[j]);
+                    positiveLabels.add(labels.get(i)[j]);
+                }
+            }
+            positiveBoxes.add(BoxOps.select(proposals.get(i), scope.create(rows.stream().mapToLong(Long::longValue)
+                    .toArray())));
+            gtIndex.add(matched);
+        }
+        NDArray pooled = maskRoiPool.pool(features, positiveBoxes, imageSizes);
+        NDArray maskLogits = maskPredictor.call(ctx, maskHead.call(ctx, pooled));
+        if (positiveLabels.isEmpty()) {
+            return Scalars.mul(maskLogits.sum(), 0); // torchvision's empty case: zero, still in the graph
+        }
+        long n = maskLogits.getShape().get(0);
+        long classes = maskLogits.getShape().get(1);
+        int mh = (int) maskLogits.getShape().get(2);
+        int mw = (int) maskLogits.getShape().get(3);
+        NDList maskTargets = new NDList();
+        for (int i = 0; i < proposals.size(); i++) {
+            if (!gtIndex.get(i).isEmpty()) {
+                maskTargets.add(maskTargets(targets.get(i).masks(), positiveBoxes.get(i), gtIndex.get(i), mh, mw,
+                        scope));
+            }
+        }
+        long[] rowsOfClass = new long[positiveLabels.size()];
+        for (int r = 0; r < rowsOfClass.length; r++) {
+            rowsOfClass[r] = r * classes + positiveLabels.get(r);
+        }
+        NDArray picked = BoxOps.select(maskLogits.reshape(n * classes, mh, mw), scope.create(rowsOfClass));
+        NDArray wanted = maskTargets.size() == 1 ? maskTargets.get(0) : ai.djl.ndarray.NDArrays.concat(maskTargets, 0);
+        return DetectionLosses.binaryCrossEntropyWithLogits(picked, wanted);
+    }
+
+    /** project_masks_on_boxes: each positive's ground-truth mask pooled in its box to the logits' size. */
+    private static NDArray maskTargets(NDArray gtMasks, NDArray boxes, List<Long> gtIndex, int height, int width,
+            NDManager scope) {
+        NDArray masks = gtMasks.toType(boxes.getDataType(), false).expandDims(1);
+        double[] b = boxes.toType(DataType.FLOAT64, false).toDoubleArray();
+        double[] rois = new double[gtIndex.size() * 5];
+        for (int r = 0; r < gtIndex.size(); r++) {
+            rois[r * 5] = gtIndex.get(r);
+            System.arraycopy(b, r * 4, rois, r * 5 + 1, 4);
+        }
+        NDArray roiArray = scope.create(rois, new Shape(gtIndex.size(), 5)).toType(boxes.getDataType(), false);
+        return org.fx4j.detection.ops.RoIAlign.roiAlign(masks, roiArray, height, width, 1.0, -1, false).squeeze(1);
     }
 
     /** The box branch on pooled features: class logits then deltas. */
