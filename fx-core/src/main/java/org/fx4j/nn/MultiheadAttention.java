@@ -78,7 +78,7 @@ public final class MultiheadAttention extends LeafModule {
                 NDArray v = heads(pv);
                 NDArray kt = k.transpose(0, 1, 3, 2);
                 NDArray scores = q.matMul(kt);
-                NDArray scaled = scores.div((float) Math.sqrt((double) embedDim / numHeads));
+                NDArray scaled = Scalars.div(scores, (float) Math.sqrt((double) embedDim / numHeads));
                 NDArray weights = scaled.softmax(-1);
                 NDArray dropped = F.dropout(weights, dropout, ctx.isTraining());
                 NDArray attended = dropped.matMul(v);

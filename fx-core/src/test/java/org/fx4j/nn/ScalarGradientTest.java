@@ -40,8 +40,9 @@ class ScalarGradientTest {
         x.setRequiresGradient(true);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray loss = op.apply(x).sum();
-            // Released Java buffers are freed by the collector and reused: the backward pass then reads these.
-            System.gc();
+            // Released Java buffers are freed once a collection has run (waited for through a sentinel) and
+            // reused: the backward pass then reads these.
+            awaitCollection();
             try (NDManager filler = manager.newSubManager()) {
                 for (int i = 0; i < 2000; i++) {
                     filler.create(new double[] {1e30, -1e30, 12345});
@@ -51,6 +52,20 @@ class ScalarGradientTest {
             }
         }
         return x.getGradient().toDoubleArray();
+    }
+
+    private static void awaitCollection() {
+        java.lang.ref.WeakReference<Object> sentinel = new java.lang.ref.WeakReference<>(
+                java.nio.ByteBuffer.allocateDirect(8));
+        for (int i = 0; i < 200 && sentinel.get() != null; i++) {
+            System.gc();
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import org.fx4j.nn.Scalars;
 
 /**
  * torchvision's {@code det_utils.BoxCoder}: box regression deltas {@code (dx, dy, dw, dh)}, divided by
@@ -55,8 +56,8 @@ public final class BoxCoder {
         NDArray b = boxes.toType(relCodes.getDataType(), false);
         NDArray widths = b.get(":, 2").sub(b.get(":, 0"));
         NDArray heights = b.get(":, 3").sub(b.get(":, 1"));
-        NDArray ctrX = b.get(":, 0").add(widths.mul(0.5));
-        NDArray ctrY = b.get(":, 1").add(heights.mul(0.5));
+        NDArray ctrX = b.get(":, 0").add(Scalars.mul(widths, 0.5));
+        NDArray ctrY = b.get(":, 1").add(Scalars.mul(heights, 0.5));
         NDArray codes = relCodes.reshape(k, c, 4);
         NDArray dx = codes.get(":, :, 0").div(wx);
         NDArray dy = codes.get(":, :, 1").div(wy);
@@ -66,8 +67,8 @@ public final class BoxCoder {
         NDArray h = heights.expandDims(1);
         NDArray predCtrX = dx.mul(w).add(ctrX.expandDims(1));
         NDArray predCtrY = dy.mul(h).add(ctrY.expandDims(1));
-        NDArray halfW = dw.exp().mul(w).mul(0.5);
-        NDArray halfH = dh.exp().mul(h).mul(0.5);
+        NDArray halfW = Scalars.mul(dw.exp().mul(w), 0.5);
+        NDArray halfH = Scalars.mul(dh.exp().mul(h), 0.5);
         return NDArrays.stack(new NDList(predCtrX.sub(halfW), predCtrY.sub(halfH), predCtrX.add(halfW),
                 predCtrY.add(halfH)), 2);
     }
@@ -91,12 +92,12 @@ public final class BoxCoder {
         NDArray p = proposals.toType(type, false);
         NDArray exW = p.get(":, 2").sub(p.get(":, 0"));
         NDArray exH = p.get(":, 3").sub(p.get(":, 1"));
-        NDArray exX = p.get(":, 0").add(exW.mul(0.5));
-        NDArray exY = p.get(":, 1").add(exH.mul(0.5));
+        NDArray exX = p.get(":, 0").add(Scalars.mul(exW, 0.5));
+        NDArray exY = p.get(":, 1").add(Scalars.mul(exH, 0.5));
         NDArray gtW = reference.get(":, 2").sub(reference.get(":, 0"));
         NDArray gtH = reference.get(":, 3").sub(reference.get(":, 1"));
-        NDArray gtX = reference.get(":, 0").add(gtW.mul(0.5));
-        NDArray gtY = reference.get(":, 1").add(gtH.mul(0.5));
+        NDArray gtX = reference.get(":, 0").add(Scalars.mul(gtW, 0.5));
+        NDArray gtY = reference.get(":, 1").add(Scalars.mul(gtH, 0.5));
         NDManager m = reference.getManager();
         NDArray dx = gtX.sub(exX).mul(scalar(m, wx, type)).div(exW);
         NDArray dy = gtY.sub(exY).mul(scalar(m, wy, type)).div(exH);

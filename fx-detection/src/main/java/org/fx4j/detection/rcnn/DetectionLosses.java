@@ -31,18 +31,20 @@ public final class DetectionLosses {
     }
 
     /**
-     * {@code F.binary_cross_entropy_with_logits(x, y)} averaged: {@code max(x, 0) - x y + log(1 +
-     * exp(-|x|))}, the stable form.
+     * {@code F.binary_cross_entropy_with_logits(x, y)} averaged, in torch's form {@code (1 - y) x + m
+     * + log(exp(-m) + exp(-x - m))} with {@code m = max(-x, 0)}: stable, and its gradient is {@code
+     * sigmoid(x) - y} everywhere, at {@code x = 0} too.
      *
      * @param logits x
      * @param targets y in [0, 1], same shape
      * @return the scalar mean
      */
     public static NDArray binaryCrossEntropyWithLogits(NDArray logits, NDArray targets) {
-        NDArray y = targets.toType(logits.getDataType(), true); // a copy libtorch owns: the backward pass reads it
-        NDArray positivePart = logits.getNDArrayInternal().relu();
-        NDArray softplus = logits.abs().neg().exp().add(1).log();
-        return positivePart.sub(logits.mul(y)).add(softplus).mean();
+        // the backward pass reads y: a copy libtorch owns while gradients are recorded
+        NDArray y = TorchOwned.forAutograd(targets.toType(logits.getDataType(), false));
+        NDArray m = logits.neg().getNDArrayInternal().relu();
+        NDArray logTerm = m.neg().exp().add(logits.neg().sub(m).exp()).log();
+        return logits.sub(logits.mul(y)).add(m).add(logTerm).mean();
     }
 
     /**

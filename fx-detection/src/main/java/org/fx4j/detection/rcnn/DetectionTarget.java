@@ -47,18 +47,7 @@ public record DetectionTarget(NDArray boxes, NDArray labels, NDArray masks) {
             throw new IllegalArgumentException("target " + index + ": labels must be int64 of shape [" + k + "], got "
                     + labels.getDataType() + " " + labels.getShape());
         }
-        double[] b = boxes.toType(DataType.FLOAT64, false).toDoubleArray();
-        for (int i = 0; i < k; i++) {
-            boolean finite = true;
-            for (int j = 0; j < 4; j++) {
-                finite &= Double.isFinite(b[i * 4 + j]);
-            }
-            if (!finite || !(b[i * 4 + 2] > b[i * 4]) || !(b[i * 4 + 3] > b[i * 4 + 1])) {
-                throw new IllegalArgumentException("All bounding boxes should have positive height and width. Found"
-                        + " invalid box " + Arrays.toString(Arrays.copyOfRange(b, i * 4, i * 4 + 4))
-                        + " for target at index " + index + ".");
-            }
-        }
+        checkPositiveBoxes(index);
         long[] l = labels.toLongArray();
         for (int i = 0; i < l.length; i++) {
             if (l[i] < 0 || l[i] >= numClasses) {
@@ -80,10 +69,42 @@ public record DetectionTarget(NDArray boxes, NDArray labels, NDArray masks) {
                     + width + "] (one per box, the image's size), got " + ms);
         }
         if (k > 0) {
-            NDArray m = masks.toType(DataType.FLOAT64, false);
-            boolean binary = m.eq(0).logicalOr(m.eq(1)).all().getBoolean();
+            boolean binary;
+            try (NDArray m = masks.toType(DataType.FLOAT64, true);
+                    NDArray zero = m.eq(0);
+                    NDArray one = m.eq(1);
+                    NDArray either = zero.logicalOr(one);
+                    NDArray all = either.all()) {
+                binary = all.getBoolean();
+            }
             if (!binary) {
                 throw new IllegalArgumentException("target " + index + ": masks must hold 0 and 1 only");
+            }
+        }
+    }
+
+    /**
+     * Checks that every box has positive width and height (and finite coordinates), with
+     * torchvision's message; the model checks again after resizing, where float32 ratios can merge
+     * the sides of a very thin box.
+     *
+     * @param index the target's position, for the message
+     * @throws IllegalArgumentException naming the box and the target
+     */
+    public void checkPositiveBoxes(int index) {
+        double[] b;
+        try (NDArray copy = boxes.toType(DataType.FLOAT64, true)) {
+            b = copy.toDoubleArray();
+        }
+        for (int i = 0; i < b.length / 4; i++) {
+            boolean finite = true;
+            for (int j = 0; j < 4; j++) {
+                finite &= Double.isFinite(b[i * 4 + j]);
+            }
+            if (!finite || !(b[i * 4 + 2] > b[i * 4]) || !(b[i * 4 + 3] > b[i * 4 + 1])) {
+                throw new IllegalArgumentException("All bounding boxes should have positive height and width. Found"
+                        + " invalid box " + Arrays.toString(Arrays.copyOfRange(b, i * 4, i * 4 + 4))
+                        + " for target at index " + index + ".");
             }
         }
     }

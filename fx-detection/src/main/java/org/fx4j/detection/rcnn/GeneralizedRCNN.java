@@ -230,16 +230,30 @@ public class GeneralizedRCNN extends Module {
         NDManager parent = images.get(0).getManager();
         Map<String, NDArray> losses = new LinkedHashMap<>();
         try (NDManager sub = parent.newSubManager()) {
+            // Images and targets join the scope while it runs (what is derived from them lands in their
+            // managers), so every intermediate is freed with it; identity sets, as NDArray.equals compares contents.
             java.util.Set<NDArray> attached = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            for (NDArray image : images) {
-                if (attached.add(image)) {
-                    sub.tempAttachAll(image);
+            for (int i = 0; i < images.size(); i++) {
+                DetectionTarget t = targets.get(i);
+                if (t == null) {
+                    throw new IllegalArgumentException("target " + i + " is null; an image without objects takes a"
+                            + " target with [0, 4] boxes, [0] labels and [0, H, W] masks");
+                }
+                for (NDArray a : new NDArray[] {images.get(i), t.boxes(), t.labels(), t.masks()}) {
+                    if (a != null && attached.add(a)) {
+                        sub.tempAttachAll(a);
+                    }
                 }
             }
             List<NDArray> rgb = new ArrayList<>();
             long numClasses = roiHeads.numClasses();
+            DataType modelType = parameterType();
             for (int i = 0; i < images.size(); i++) {
                 NDArray image = checkImage(images.get(i), i);
+                if (modelType != null && image.getDataType() != modelType) {
+                    throw new IllegalArgumentException("image " + i + " is " + image.getDataType() + " but the model's"
+                            + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
+                }
                 targets.get(i).validate(i, image.getShape().get(1), image.getShape().get(2), numClasses,
                         roiHeads.hasMask());
                 rgb.add(image);
@@ -249,8 +263,10 @@ public class GeneralizedRCNN extends Module {
             List<NDArray> gtBoxes = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
                 int[] original = {(int) rgb.get(i).getShape().get(1), (int) rgb.get(i).getShape().get(2)};
-                DetectionTarget t = GeneralizedRCNNTransform.resizeTarget(targets.get(i), original,
-                        batch.imageSizes().get(i));
+                DetectionTarget given = targets.get(i);
+                DetectionTarget t = GeneralizedRCNNTransform.resizeTarget(roiHeads.hasMask() ? given
+                        : new DetectionTarget(given.boxes(), given.labels(), null), original, batch.imageSizes().get(i));
+                t.checkPositiveBoxes(i); // as torchvision, after the transform
                 resized.add(t);
                 gtBoxes.add(t.boxes());
             }
