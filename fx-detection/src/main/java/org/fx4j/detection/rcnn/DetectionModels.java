@@ -43,6 +43,24 @@ public final class DetectionModels {
     }
 
     /**
+     * {@code maskrcnn_resnet50_fpn} with FrozenBatchNorm2d (the pretrained models' layout) and a chosen
+     * number of trainable backbone stages, as torchvision's {@code trainable_backbone_layers}: 0 trains
+     * the FPN and the heads only, 5 every convolution from {@code conv1} on (frozen batch norms have no
+     * trainable parameters and never update their statistics).
+     *
+     * @param numClasses classes including the background
+     * @param trainableLayers trainable ResNet stages counted from layer4, 0..5
+     * @param config the numeric settings
+     * @return the model, not initialised
+     * @throws IllegalArgumentException for trainable layers outside 0..5 (torchvision's message)
+     */
+    public static MaskRCNN maskrcnnResnet50Fpn(int numClasses, int trainableLayers, RcnnConfig config) {
+        BackboneWithFPN backbone = DetectionBackbones.resnetFpnBackbone("resnet50", trainableLayers, null, null,
+                FrozenBatchNorm2d::new);
+        return new MaskRCNN(backbone, numClasses, config, new RcnnParts());
+    }
+
+    /**
      * {@code fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=numClasses)}.
      *
      * @param numClasses classes including the background

@@ -3,6 +3,7 @@ package org.fx4j.detection.rcnn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -91,6 +92,30 @@ class MaskRCNNFreezingTest {
             assertTrue(moved.contains("rpn.head.cls_logits.weight"), moved.toString());
             assertTrue(moved.contains("backbone.fpn.layer_blocks.0.0.weight"), moved.toString());
         }
+    }
+
+    @Test
+    void trainableLayersChooseTheTrainableStagesOfTheResNet50Model() {
+        String[] stages = {"layer4.", "layer3.", "layer2.", "layer1.", "conv1."};
+        for (int k = 0; k <= 5; k++) {
+            MaskRCNN model = DetectionModels.maskrcnnResnet50Fpn(3, k, new RcnnConfig());
+            List<String> body = new ArrayList<>();
+            for (String name : model.namedParameters().keySet()) {
+                if (name.startsWith("backbone.body.")) {
+                    body.add(name.substring("backbone.body.".length()));
+                }
+            }
+            for (int s = 0; s < stages.length; s++) {
+                String stage = stages[s];
+                boolean trains = body.stream().anyMatch(n -> n.startsWith(stage));
+                assertEquals(s < k, trains, "trainable layers " + k + ": " + stage);
+            }
+            assertFalse(body.contains("bn1.weight"), "a frozen batch norm has no trainable parameters");
+            assertTrue(model.namedParameters().containsKey("backbone.fpn.layer_blocks.0.0.weight"), "the FPN trains");
+            assertTrue(model.stateDict().keySet().stream().noneMatch(n -> n.endsWith("num_batches_tracked")),
+                    "FrozenBatchNorm2d everywhere");
+        }
+        assertThrows(IllegalArgumentException.class, () -> DetectionModels.maskrcnnResnet50Fpn(3, 6, new RcnnConfig()));
     }
 
     @Test
