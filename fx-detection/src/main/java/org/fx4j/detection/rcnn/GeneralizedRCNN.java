@@ -150,11 +150,7 @@ public class GeneralizedRCNN extends Module {
         List<int[]> originalSizes = new ArrayList<>();
         DataType modelType = parameterType();
         for (int i = 0; i < images.size(); i++) {
-            NDArray image = checkImage(images.get(i), i);
-            if (modelType != null && image.getDataType() != modelType) {
-                throw new IllegalArgumentException("image " + i + " is " + image.getDataType() + " but the model's"
-                        + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
-            }
+            NDArray image = checkImage(images.get(i), i, modelType);
             rgb.add(image);
             originalSizes.add(new int[] {(int) image.getShape().get(1), (int) image.getShape().get(2)});
         }
@@ -249,11 +245,7 @@ public class GeneralizedRCNN extends Module {
             long numClasses = roiHeads.numClasses();
             DataType modelType = parameterType();
             for (int i = 0; i < images.size(); i++) {
-                NDArray image = checkImage(images.get(i), i);
-                if (modelType != null && image.getDataType() != modelType) {
-                    throw new IllegalArgumentException("image " + i + " is " + image.getDataType() + " but the model's"
-                            + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
-                }
+                NDArray image = checkImage(images.get(i), i, modelType);
                 targets.get(i).validate(i, image.getShape().get(1), image.getShape().get(2), numClasses,
                         roiHeads.hasMask());
                 rgb.add(image);
@@ -395,6 +387,16 @@ public class GeneralizedRCNN extends Module {
             }
         }
         return null;
+    }
+
+    /** {@link #checkImage(NDArray, int)}, then the image's type against the model's (null: not checked). */
+    private static NDArray checkImage(NDArray image, int index, DataType modelType) {
+        NDArray checked = checkImage(image, index);
+        if (modelType != null && checked.getDataType() != modelType) {
+            throw new IllegalArgumentException("image " + index + " is " + checked.getDataType() + " but the model's"
+                    + " parameters are " + modelType + "; convert the image (toType(" + modelType + ", false))");
+        }
+        return checked;
     }
 
     private static NDArray checkImage(NDArray image, int index) {
