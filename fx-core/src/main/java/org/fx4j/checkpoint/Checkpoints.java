@@ -220,6 +220,19 @@ public final class Checkpoints {
      * @throws IOException if writing fails
      */
     public static void saveSafetensors(Module model, Path file) throws IOException {
+        saveSafetensors(model, file, Map.of());
+    }
+
+    /**
+     * Saves a module's parameters and buffers as safetensors with extra string metadata (kept beside
+     * fx4j's {@code format} and {@code producer} entries).
+     *
+     * @param model an initialised module
+     * @param file the file to write
+     * @param metadata extra metadata (for example a model's configuration)
+     * @throws IOException if writing fails
+     */
+    public static void saveSafetensors(Module model, Path file, Map<String, String> metadata) throws IOException {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.stateDict().entrySet()) {
             if (!e.getValue().isInitialized()) {
@@ -228,7 +241,9 @@ public final class Checkpoints {
             }
             tensors.put(e.getKey(), e.getValue().getArray());
         }
-        SafeTensors.write(file, tensors, METADATA);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.putAll(METADATA);
+        SafeTensors.write(file, tensors, meta);
     }
 
     /**

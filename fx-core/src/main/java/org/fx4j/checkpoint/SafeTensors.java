@@ -81,6 +81,33 @@ public final class SafeTensors {
      * (sorted by offset: no gap, no overlap, each the size its shape and dtype give, ending where the
      * file ends) and {@code __metadata__} maps strings to strings.
      */
+    /**
+     * Reads a safetensors file's {@code __metadata__} (after validating the whole header as {@link
+     * Checkpoints#read} does).
+     *
+     * @param file the file
+     * @return the metadata, empty if the file has none
+     * @throws IOException if the file cannot be read or is not valid safetensors
+     */
+    public static Map<String, String> readMetadata(java.nio.file.Path file) throws IOException {
+        String source = file.toString();
+        try (FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            read(channel, source, CheckpointOptions.defaults());
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(channel, lenBuf, 0, source);
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) lenBuf.getLong(0));
+            readFully(channel, headerBuf, 8, source);
+            String text = new String(headerBuf.array(), StandardCharsets.UTF_8);
+            Map<String, String> out = new LinkedHashMap<>();
+            com.google.gson.JsonElement meta = com.google.gson.JsonParser.parseString(text).getAsJsonObject()
+                    .get("__metadata__");
+            if (meta != null) {
+                meta.getAsJsonObject().entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+            }
+            return out;
+        }
+    }
+
     static TensorIndex read(FileChannel channel, String source, CheckpointOptions options) throws IOException {
         long size = channel.size();
         if (size < 8) {

@@ -15,13 +15,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fx4j.checkpoint.Checkpoints;
+import org.fx4j.detection.train.DetectionModelSpec;
 import org.fx4j.checkpoint.StateDict;
 import org.fx4j.detection.rcnn.DetectionModels;
 import org.fx4j.detection.rcnn.Detections;
 import org.fx4j.detection.rcnn.MaskRCNN;
 import org.fx4j.detection.rcnn.RcnnConfig;
-import org.fx4j.examples.io.CocoRle;
-import org.fx4j.examples.io.DetectionImages;
+import org.fx4j.detection.data.MaskRle;
+import org.fx4j.detection.data.DetectionImages;
 import org.fx4j.examples.io.DetectionOverlay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,10 +34,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fx detect IMAGE|DIR --weights FILE [--num-classes 91] [--score-thresh 0.05] [--json] [--masks]
  * [--out overlay.png]}: torchvision's {@code maskrcnn_resnet50_fpn} with the given weights (BatchNorm2d or
- * FrozenBatchNorm2d, whichever the file holds), one image at a time, detections by descending score.
+ * FrozenBatchNorm2d, whichever the file holds), or the model a {@code fx train} file describes (its
+ * backbone, classes, sizes and category names), one image at a time, detections by descending score.
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
-        description = "Detect objects and their masks with Mask R-CNN (ResNet-50 FPN).")
+        description = "Detect objects and their masks with Mask R-CNN (ResNet-50 FPN, or a model from `fx train`).")
 public final class DetectCommand implements Callable<Integer> {
 
     @Spec
@@ -52,9 +54,12 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "KEY", description = "Top-level key holding the state dict.")
     private String key;
 
-    @Option(names = "--num-classes", defaultValue = "91", description = "Classes including the background (default"
-            + " ${DEFAULT-VALUE}, COCO).")
-    private int numClasses;
+    @Option(names = "--num-classes", description = "Classes including the background (default 91, COCO; a model"
+            + " written by fx train knows its own).")
+    private Integer numClasses;
+
+    /** The category names of a model trained by fx train (labels 1..), or null. */
+    private java.util.List<String> categories;
 
     @Option(names = "--score-thresh", defaultValue = "0.05", description = "Drop detections scoring at or below"
             + " (torchvision's box_score_thresh, default ${DEFAULT-VALUE}).")
@@ -78,7 +83,7 @@ public final class DetectCommand implements Callable<Integer> {
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
-        if (numClasses < 2) {
+        if (numClasses != null && numClasses < 2) {
             throw new ParameterException(spec.commandLine(), "--num-classes counts the background, so it must be at"
                     + " least 2, got " + numClasses);
         }
@@ -106,13 +111,32 @@ public final class DetectCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
             MaskRCNN model;
-            try (StateDict state = Checkpoints.read(weights, manager, key == null
-                    ? org.fx4j.checkpoint.CheckpointOptions.builder().build()
-                    : org.fx4j.checkpoint.CheckpointOptions.builder().optKey(key).build())) {
-                boolean frozen = state.keys().stream().noneMatch(k -> k.endsWith("num_batches_tracked"));
-                model = DetectionModels.maskrcnnResnet50Fpn(numClasses, frozen,
-                        new RcnnConfig().boxScoreThresh(scoreThresh));
-                Checkpoints.load(model, state, manager, true);
+            DetectionModelSpec trained = DetectionModelSpec.read(weights);
+            if (trained != null) {
+                // Written by fx train: the file says what the model is.
+                if (numClasses != null && numClasses != trained.numClasses()) {
+                    throw new ParameterException(spec.commandLine(), "--num-classes " + numClasses + " contradicts "
+                            + weights + ", a " + trained.numClasses() + "-class model; drop --num-classes");
+                }
+                if (key != null) {
+                    throw new ParameterException(spec.commandLine(), "--key is for nested checkpoints; " + weights
+                            + " was written by fx train and holds the state dict at its top level");
+                }
+                model = new DetectionModelSpec(trained.backbone(), trained.numClasses(), trained.trainableLayers(),
+                        trained.categories(), trained.config().boxScoreThresh(scoreThresh)).build();
+                categories = trained.categories();
+                try (StateDict state = Checkpoints.read(weights, manager)) {
+                    Checkpoints.load(model, state, manager, true);
+                }
+            } else {
+                try (StateDict state = Checkpoints.read(weights, manager, key == null
+                        ? org.fx4j.checkpoint.CheckpointOptions.builder().build()
+                        : org.fx4j.checkpoint.CheckpointOptions.builder().optKey(key).build())) {
+                    boolean frozen = state.keys().stream().noneMatch(k -> k.endsWith("num_batches_tracked"));
+                    model = DetectionModels.maskrcnnResnet50Fpn(numClasses == null ? 91 : numClasses, frozen,
+                            new RcnnConfig().boxScoreThresh(scoreThresh));
+                    Checkpoints.load(model, state, manager, true);
+                }
             }
             model.eval();
             JsonArray images = new JsonArray();
@@ -218,6 +242,9 @@ public final class DetectCommand implements Callable<Integer> {
             }
             o.add("box", box);
             o.addProperty("label", labels[i]);
+            if (categories != null && labels[i] >= 1 && labels[i] <= categories.size()) {
+                o.addProperty("category", categories.get((int) labels[i] - 1));
+            }
             o.addProperty("score", scores[i]);
             float[] m = mask(d, i);
             long area = 0;
@@ -234,7 +261,9 @@ public final class DetectCommand implements Callable<Integer> {
                 size.add(w);
                 seg.add("size", size);
                 JsonArray counts = new JsonArray();
-                CocoRle.encode(m, 0, h, w, 0.5f).forEach(counts::add);
+                for (long c : MaskRle.encode(m, 0, h, w, 0.5f).counts()) {
+                    counts.add(c);
+                }
                 seg.add("counts", counts);
                 o.add("segmentation", seg);
             }
@@ -243,21 +272,21 @@ public final class DetectCommand implements Callable<Integer> {
         return out;
     }
 
-    private static void printTable(PrintWriter w, Path file, BufferedImage picture, JsonArray detections) {
+    private void printTable(PrintWriter w, Path file, BufferedImage picture, JsonArray detections) {
         w.println("# " + file + " (" + picture.getWidth() + "x" + picture.getHeight() + "): " + detections.size()
                 + " detection(s)");
         if (detections.isEmpty()) {
             return;
         }
         w.println(String.format(Locale.ROOT, "%4s %6s %7s  %-32s %9s", "rank", "label", "score", "box (x1, y1, x2, y2)",
-                "mask_area"));
+                "mask_area") + (categories != null ? "  category" : ""));
         for (int i = 0; i < detections.size(); i++) {
             JsonObject o = detections.get(i).getAsJsonObject();
             JsonArray b = o.getAsJsonArray("box");
             w.println(String.format(Locale.ROOT, "%4d %6d %7.4f  %-32s %9d", i + 1, o.get("label").getAsLong(),
                     o.get("score").getAsFloat(), String.format(Locale.ROOT, "%.1f, %.1f, %.1f, %.1f",
                             b.get(0).getAsFloat(), b.get(1).getAsFloat(), b.get(2).getAsFloat(), b.get(3).getAsFloat()),
-                    o.get("mask_area").getAsLong()));
+                    o.get("mask_area").getAsLong()) + (o.has("category") ? "  " + o.get("category").getAsString() : ""));
         }
     }
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         version = "fx4j 0.1.0",
         description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
         subcommands = {NodesCommand.class, ExtractCommand.class, DetectCommand.class, ConvertCommand.class, BenchCommand.class,
-            DemoCommand.class})
+            DemoCommand.class, ShapesCommand.class, TrainCommand.class, EvalCommand.class})
 public final class FxCli implements Runnable {
 
     /** Exit status for bad input. */

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.fx4j.examples.io.CocoRle;
+import org.fx4j.detection.data.MaskRle;
 import org.fx4j.testing.TorchvisionReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,12 +132,12 @@ class FxDetectTest {
             List<Long> counts = new ArrayList<>();
             seg.getAsJsonArray("counts").forEach(c -> counts.add(c.getAsLong()));
             long on = 0;
-            for (boolean b : CocoRle.decode(counts, 301, 457)) {
+            for (boolean b : MaskRle.of(301, 457, counts.stream().mapToLong(Long::longValue).toArray()).decode()) {
                 on += b ? 1 : 0;
             }
             assertEquals(d.get("mask_area").getAsLong(), on, "RLE foreground = mask_area");
             // Orientation: the decoded pixels lie in the detection's box widened by 30/28 (+1 px), as pasted.
-            boolean[] mask = CocoRle.decode(counts, 301, 457);
+            boolean[] mask = MaskRle.of(301, 457, counts.stream().mapToLong(Long::longValue).toArray()).decode();
             double[] b = box(d);
             double padX = (b[2] - b[0]) * 1.0 / 28 + 1.5;
             double padY = (b[3] - b[1]) * 1.0 / 28 + 1.5;

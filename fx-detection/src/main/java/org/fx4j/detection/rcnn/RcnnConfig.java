@@ -56,6 +56,74 @@ public final class RcnnConfig {
         return c;
     }
 
+    /**
+     * The settings as text, keyed by their field names ({@code minSize}, {@code rpnNmsThresh}, ...;
+     * arrays comma-separated), for storing with a model.
+     *
+     * @return the settings, in declaration order
+     */
+    public java.util.Map<String, String> toStrings() {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (java.lang.reflect.Field f : RcnnConfig.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            try {
+                Object v = f.get(this);
+                out.put(f.getName(), v instanceof double[] a ? java.util.Arrays.stream(a)
+                        .mapToObj(Double::toString).collect(java.util.stream.Collectors.joining(",")) : v.toString());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads settings written by {@link #toStrings()}, each checked by its setter; absent keys keep
+     * their defaults.
+     *
+     * @param values the settings
+     * @return the configuration
+     * @throws IllegalArgumentException naming an unknown key or a bad value
+     */
+    public static RcnnConfig fromStrings(java.util.Map<String, String> values) {
+        RcnnConfig c = new RcnnConfig();
+        for (java.util.Map.Entry<String, String> e : values.entrySet()) {
+            java.lang.reflect.Field f;
+            try {
+                f = RcnnConfig.class.getDeclaredField(e.getKey());
+            } catch (NoSuchFieldException ex) {
+                throw new IllegalArgumentException("unknown detection setting '" + e.getKey() + "'");
+            }
+            try {
+                java.lang.reflect.Method setter;
+                Object v;
+                if (f.getType() == int.class) {
+                    setter = RcnnConfig.class.getMethod(f.getName(), int.class);
+                    v = Integer.parseInt(e.getValue().trim());
+                } else if (f.getType() == double.class) {
+                    setter = RcnnConfig.class.getMethod(f.getName(), double.class);
+                    v = Double.parseDouble(e.getValue().trim());
+                } else {
+                    setter = RcnnConfig.class.getMethod(f.getName(), double[].class);
+                    v = java.util.Arrays.stream(e.getValue().split(",")).map(String::trim)
+                            .mapToDouble(Double::parseDouble).toArray();
+                }
+                setter.invoke(c, v);
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("detection setting '" + e.getKey() + "' is not a number: '"
+                        + e.getValue() + "'");
+            } catch (java.lang.reflect.InvocationTargetException ex) {
+                throw new IllegalArgumentException("detection setting '" + e.getKey() + "': "
+                        + ex.getCause().getMessage(), ex.getCause());
+            } catch (ReflectiveOperationException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return c;
+    }
+
     private static double positive(String name, double v) {
         if (!(v > 0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException(name + " must be positive and finite, got " + v);

@@ -1,4 +1,4 @@
-package org.fx4j.examples.io;
+package org.fx4j.detection.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,18 +70,5 @@ class DetectionImagesTest {
         assertEquals(List.of(dir.resolve("a.jpg"), dir.resolve("b.png")), DetectionImages.list(dir));
         assertTrue(assertThrows(IOException.class, () -> DetectionImages.read(dir.resolve("b.png"))).getMessage()
                 .contains("not a PNG or JPEG image"));
-    }
-
-    @Test
-    void rleIsCocosColumnMajorStartingWithBackground() {
-        // 2 x 3 mask, row-major: [1 0 1]
-        //                        [1 1 0]; column-major pixels: 1 1 | 0 1 | 1 0
-        float[] m = {0.9f, 0.1f, 0.7f, 0.6f, 0.8f, 0.5f};
-        List<Long> counts = CocoRle.encode(m, 0, 2, 3, 0.5f);
-        assertEquals(List.of(0L, 2L, 1L, 2L, 1L), counts, "a set first pixel starts with a zero-length background run");
-        boolean[] back = CocoRle.decode(counts, 2, 3);
-        assertArrayEquals(new boolean[] {true, false, true, true, true, false}, back);
-        assertEquals(List.of(6L), CocoRle.encode(new float[6], 0, 2, 3, 0.5f));
-        assertThrows(IllegalArgumentException.class, () -> CocoRle.decode(List.of(2L, 2L), 2, 3));
     }
 }

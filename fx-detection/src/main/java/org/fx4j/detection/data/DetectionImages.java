@@ -1,4 +1,4 @@
-package org.fx4j.examples.io;
+package org.fx4j.detection.data;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

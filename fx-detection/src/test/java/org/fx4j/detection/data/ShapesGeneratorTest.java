@@ -1,0 +1,81 @@
+package org.fx4j.detection.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shapes set: deterministic per seed, exact masks (every mask pixel has its shape's colour, the
+ * visible masks are disjoint), the written COCO file reads back with the same masks and boxes.
+ */
+class ShapesGeneratorTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sameSeedSameSetOtherSeedOtherSet() throws IOException {
+        new ShapesGenerator(64, 3).write(6, dir.resolve("a"));
+        new ShapesGenerator(64, 3).write(6, dir.resolve("b"));
+        new ShapesGenerator(64, 4).write(6, dir.resolve("c"));
+        assertEquals(Files.readString(dir.resolve("a/annotations.json")), Files.readString(dir.resolve("b/annotations.json")));
+        for (int i = 0; i < 6; i++) {
+            String name = String.format("images/%06d.png", i);
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(name)),
+                    Files.readAllBytes(dir.resolve("b").resolve(name)));
+        }
+        assertNotEquals(Files.readString(dir.resolve("a/annotations.json")),
+                Files.readString(dir.resolve("c/annotations.json")));
+    }
+
+    @Test
+    void masksAreExactDisjointAndReadBack() throws IOException {
+        ShapesGenerator gen = new ShapesGenerator(96, 11);
+        int written = gen.write(20, dir);
+        CocoDataset ds = CocoDataset.open(dir);
+        assertEquals(20, ds.images().size());
+        assertEquals(java.util.List.of("circle", "square", "triangle"),
+                ds.categories().stream().map(CocoDataset.Category::name).toList());
+        int total = 0;
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            ShapesGenerator.Sample s = gen.generate(i);
+            CocoDataset.Image img = ds.images().get(i);
+            java.util.List<CocoDataset.Annotation> anns = ds.annotations(img.id());
+            assertEquals(s.masks().size(), anns.size());
+            assertTrue(anns.size() >= 1 && anns.size() <= 5);
+            int[] rgb = s.picture().getRGB(0, 0, 96, 96, null, 0, 96);
+            boolean[] used = new boolean[96 * 96];
+            for (int k = 0; k < anns.size(); k++) {
+                CocoDataset.Annotation a = anns.get(k);
+                assertEquals(s.masks().get(k), a.mask(), "the file's mask is the generator's");
+                assertArrayEquals(a.mask().bbox(), a.bbox());
+                assertEquals(a.mask().area(), a.area());
+                assertTrue(a.area() >= 16);
+                seen.add((int) a.categoryId());
+                boolean[] m = a.mask().decode();
+                Integer colour = null;
+                for (int p = 0; p < m.length; p++) {
+                    if (m[p]) {
+                        assertTrue(!used[p], "visible masks are disjoint");
+                        used[p] = true;
+                        colour = colour == null ? rgb[p] : colour;
+                        assertEquals(colour.intValue(), rgb[p], "a mask pixel has its shape's colour");
+                    }
+                }
+            }
+            total += anns.size();
+        }
+        assertEquals(written, total);
+        assertEquals(Set.of(1, 2, 3), seen);
+    }
+}
