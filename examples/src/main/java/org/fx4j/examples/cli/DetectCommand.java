@@ -123,7 +123,8 @@ public final class DetectCommand implements Callable<Integer> {
                             + " was written by fx train and holds the state dict at its top level");
                 }
                 model = new DetectionModelSpec(trained.backbone(), trained.numClasses(), trained.trainableLayers(),
-                        trained.categories(), trained.config().boxScoreThresh(scoreThresh)).build();
+                        trained.categories(), trained.boxRepresentation(), trained.maskLayers(),
+                        trained.config().boxScoreThresh(scoreThresh)).build();
                 categories = trained.categories();
                 try (StateDict state = Checkpoints.read(weights, manager)) {
                     Checkpoints.load(model, state, manager, true);

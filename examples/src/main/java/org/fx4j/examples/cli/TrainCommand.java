@@ -81,6 +81,14 @@ public final class TrainCommand implements Callable<Integer> {
             + " generated training shapes (default ${DEFAULT-VALUE}).")
     private long seed;
 
+    @Option(names = "--box-head", defaultValue = "256", paramLabel = "N", description = "Width of the box head's two"
+            + " fully connected layers (default ${DEFAULT-VALUE}; torchvision: 1024).")
+    private int boxHead;
+
+    @Option(names = "--mask-head", defaultValue = "128,128", split = ",", paramLabel = "C,C,...", description = "Channels"
+            + " of the mask head's 3x3 convolutions (default ${DEFAULT-VALUE}; torchvision: 256,256,256,256).")
+    private List<Integer> maskHead;
+
     @Option(names = "--resume", description = "Continue the run in --out from its checkpoint.")
     private boolean resume;
 
@@ -141,13 +149,17 @@ public final class TrainCommand implements Callable<Integer> {
             train = CocoDataset.open(source.data);
         }
         List<String> names = train.categories().stream().map(CocoDataset.Category::name).toList();
-        DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names,
+        if (boxHead < 1 || maskHead.isEmpty() || maskHead.stream().anyMatch(c -> c < 1)) {
+            throw new ParameterException(spec.commandLine(), "--box-head and every --mask-head width must be positive");
+        }
+        DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, boxHead, maskHead,
                 trainingConfig(size));
         TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, 0.9, 1e-4, 100, 0.001,
                 LearningRateSchedule.Kind.COSINE, 10, true, seed, 5);
-        w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d), %d classes, %d images of side %d,"
-                + " batch %d, SGD lr %s momentum 0.9 weight decay 1e-4, warm-up 100 iterations, cosine%s%s%n",
-                backbone, layers, train.numClasses(), train.images().size(), size, batch, lr,
+        w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d), box head %d, mask head %s, %d classes,"
+                + " %d images of side %d, batch %d, SGD lr %s momentum 0.9 weight decay 1e-4, warm-up 100 iterations,"
+                + " cosine%s%s%n", backbone, layers, boxHead, maskHead, train.numClasses(), train.images().size(), size,
+                batch, lr,
                 epochs > 0 ? ", " + epochs + " epochs" : "", minutes > 0 ? ", " + minutes + " minutes" : "");
         w.flush();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), minutes * 60);
@@ -168,12 +180,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * The detection settings fx train uses: images resized to {@code size} (min = max size), fewer RPN
-     * proposals (600 before and 300 after NMS in training, 300 / 100 at test) and 128 sampled RoIs per
-     * image instead of 512: the shapes have at most five objects, and the RoI heads dominate a step.
+     * proposals (600 before and 300 after NMS in training, 300 / 100 at test) and 64 sampled RoIs per
+     * image instead of 512: the shapes have at most five objects, and the RoI heads (the mask head
+     * runs on every positive RoI) dominate a step.
      */
     static RcnnConfig trainingConfig(int size) {
         return new RcnnConfig().minSize(size).maxSize(size).rpnPreNmsTopNTrain(600).rpnPostNmsTopNTrain(300)
-                .rpnPreNmsTopNTest(300).rpnPostNmsTopNTest(100).boxBatchSizePerImage(128);
+                .rpnPreNmsTopNTest(300).rpnPostNmsTopNTest(100).boxBatchSizePerImage(64);
     }
 
     /** Renders the trainer's progress: one rewritten line on a terminal, a line every 50 iterations otherwise. */

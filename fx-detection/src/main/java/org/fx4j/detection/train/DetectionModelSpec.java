@@ -19,9 +19,13 @@ import org.fx4j.checkpoint.Checkpoints;
 import org.fx4j.checkpoint.SafeTensors;
 import org.fx4j.checkpoint.StateDict;
 import org.fx4j.detection.DetectionBackbones;
+import org.fx4j.detection.rcnn.FastRCNNPredictor;
 import org.fx4j.detection.rcnn.MaskRCNN;
+import org.fx4j.detection.rcnn.MaskRCNNHeads;
+import org.fx4j.detection.rcnn.MaskRCNNPredictor;
 import org.fx4j.detection.rcnn.RcnnConfig;
 import org.fx4j.detection.rcnn.RcnnParts;
+import org.fx4j.detection.rcnn.TwoMLPHead;
 import org.fx4j.nn.BatchNorm2d;
 import org.fx4j.nn.Module;
 
@@ -29,22 +33,46 @@ import org.fx4j.nn.Module;
  * What a trained Mask R-CNN is, so that its weights file alone rebuilds it: the backbone ({@code
  * resnet18}, {@code resnet50} or {@code mobilenet_v3_large}, with BatchNorm2d as torchvision uses
  * without pretrained weights, and an FPN), the trainable stages, the classes (background included)
- * with the categories' names, and every {@link RcnnConfig} setting. Stored as JSON under the
- * safetensors metadata key {@value #METADATA_KEY}.
+ * with the categories' names, the heads' sizes (torchvision's {@code TwoMLPHead} representation and
+ * {@code MaskRCNNHeads} layers; {@link #TORCHVISION_BOX_REPRESENTATION} and {@link
+ * #TORCHVISION_MASK_LAYERS} are torchvision's) and every {@link RcnnConfig} setting. Stored as JSON
+ * under the safetensors metadata key {@value #METADATA_KEY}.
  *
  * @param backbone the backbone's name
  * @param numClasses classes including the background
  * @param trainableLayers trainable backbone stages, counted from the last
  * @param categories the names of labels 1..numClasses-1
+ * @param boxRepresentation the box head's two fully connected layers' width
+ * @param maskLayers the mask head's 3x3 convolutions' channels (the predictor's transposed
+ *     convolution takes the last one's width)
  * @param config the detection settings
  */
 public record DetectionModelSpec(String backbone, int numClasses, int trainableLayers, List<String> categories,
-        RcnnConfig config) {
+        int boxRepresentation, List<Integer> maskLayers, RcnnConfig config) {
 
     /** The metadata key of the specification in a safetensors file. */
     public static final String METADATA_KEY = "fx4j.detection_model";
     /** The backbones {@link #build()} knows. */
     public static final List<String> BACKBONES = List.of("resnet18", "resnet50", "mobilenet_v3_large");
+    /** torchvision's box head width. */
+    public static final int TORCHVISION_BOX_REPRESENTATION = 1024;
+    /** torchvision's mask head layers. */
+    public static final List<Integer> TORCHVISION_MASK_LAYERS = List.of(256, 256, 256, 256);
+
+    /**
+     * A specification with torchvision's head sizes.
+     *
+     * @param backbone the backbone's name
+     * @param numClasses classes including the background
+     * @param trainableLayers trainable backbone stages
+     * @param categories the names of labels 1..numClasses-1
+     * @param config the detection settings
+     */
+    public DetectionModelSpec(String backbone, int numClasses, int trainableLayers, List<String> categories,
+            RcnnConfig config) {
+        this(backbone, numClasses, trainableLayers, categories, TORCHVISION_BOX_REPRESENTATION, TORCHVISION_MASK_LAYERS,
+                config);
+    }
 
     /**
      * Checks the specification.
@@ -70,7 +98,12 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
             throw new IllegalArgumentException("Trainable layers should be in the range [0," + max + "], got "
                     + trainableLayers + " (backbone " + backbone + ")");
         }
+        if (boxRepresentation < 1 || maskLayers.isEmpty() || maskLayers.stream().anyMatch(c -> c == null || c < 1)) {
+            throw new IllegalArgumentException("head sizes must be positive with at least one mask layer, got box "
+                    + boxRepresentation + " and mask " + maskLayers);
+        }
         categories = List.copyOf(categories);
+        maskLayers = List.copyOf(maskLayers);
         config = config.copy();
     }
 
@@ -98,7 +131,13 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
         Module body = backbone.startsWith("resnet")
                 ? DetectionBackbones.resnetFpnBackbone(backbone, trainableLayers, null, null, BatchNorm2d::new)
                 : DetectionBackbones.mobilenetBackbone(backbone, true, trainableLayers, null, null, BatchNorm2d::new);
-        return new MaskRCNN(body, numClasses, config, new RcnnParts());
+        int last = maskLayers.get(maskLayers.size() - 1);
+        RcnnParts parts = new RcnnParts()
+                .boxHead(new TwoMLPHead(DetectionBackbones.OUT_CHANNELS * 7 * 7, boxRepresentation))
+                .boxPredictor(new FastRCNNPredictor(boxRepresentation, numClasses))
+                .maskHead(new MaskRCNNHeads(DetectionBackbones.OUT_CHANNELS, maskLayers, 1, null))
+                .maskPredictor(new MaskRCNNPredictor(last, last, numClasses));
+        return new MaskRCNN(body, null, config, parts);
     }
 
     /** @return the specification as JSON */
@@ -112,6 +151,10 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
         JsonArray cats = new JsonArray();
         categories.forEach(cats::add);
         o.add("categories", cats);
+        o.addProperty("box_representation", boxRepresentation);
+        JsonArray mask = new JsonArray();
+        maskLayers.forEach(mask::add);
+        o.add("mask_layers", mask);
         JsonObject c = new JsonObject();
         config.toStrings().forEach(c::addProperty);
         o.add("config", c);
@@ -140,8 +183,13 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
             }
             Map<String, String> config = new LinkedHashMap<>();
             o.getAsJsonObject("config").entrySet().forEach(e -> config.put(e.getKey(), e.getValue().getAsString()));
+            List<Integer> mask = new ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray("mask_layers")) {
+                mask.add(e.getAsInt());
+            }
             return new DetectionModelSpec(o.get("backbone").getAsString(), o.get("num_classes").getAsInt(),
-                    o.get("trainable_layers").getAsInt(), cats, RcnnConfig.fromStrings(config));
+                    o.get("trainable_layers").getAsInt(), cats, o.get("box_representation").getAsInt(), mask,
+                    RcnnConfig.fromStrings(config));
         } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException
                 | UnsupportedOperationException e) {
             throw new IllegalArgumentException(source + " has a malformed " + METADATA_KEY + " entry: " + e, e);

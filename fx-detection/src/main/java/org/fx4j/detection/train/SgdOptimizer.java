@@ -55,7 +55,7 @@ public final class SgdOptimizer implements AutoCloseable {
             for (Parameter p : parameters.values()) {
                 NDArray g = p.getArray().getGradient();
                 g.attach(scope); // what is computed from it lands in the scope too
-                sq += g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
+                sq += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
             }
             double norm = Math.sqrt(sq);
             double coef = maxNorm / (norm + 1e-6);
