@@ -19,6 +19,13 @@ against fx4j's resnetFpnBackbone(MODEL) (`./fx bench MODEL --fpn`), batch 1, at 
 With --maskrcnn it times whole-image detection: torchvision's maskrcnn_resnet50_fpn(weights=None,
 box_score_thresh=0) on one random image against fx4j's MaskRCNN.detect (`./fx bench resnet50 --maskrcnn`),
 and reports both processes' peak resident memory.
+       fx-bench/compare_torchvision.py --maskrcnn-train [--image-size 512x512] [--train-batch 2] [--threads 2]
+       [--iters 5] [--warmup 1] [--rounds 3]
+With --maskrcnn-train it times one training iteration (losses, backward, clip_grad_norm_ 10, SGD with
+momentum 0.9 and weight decay 1e-4): torchvision's MaskRCNN on _resnet_fpn_extractor(resnet50 with
+FrozenBatchNorm2d, 3 trainable layers), min = max size the image's, against fx4j's
+DetectionModels.maskrcnnResnet50Fpn(91, 3, ...) with TrainingStep (`./fx bench resnet50 --maskrcnn --train`);
+both on --train-batch random images with the same three fixed objects each.
 """
 import argparse
 import json
@@ -149,6 +156,74 @@ def compare_maskrcnn(args):
     print(f"peak resident memory: torchvision process {tv_rss:.0f} MB, fx4j JVM {max(fx_rss):.0f} MB")
 
 
+# The fixed targets of `fx bench --maskrcnn --train` (TrainingBenchmarks.java): fractions x1, y1, x2, y2.
+TRAIN_BOXES = [(0.1, 0.1, 0.4, 0.5), (0.5, 0.2, 0.9, 0.6), (0.3, 0.6, 0.7, 0.95)]
+
+
+def fixed_target(height, width):
+    import math
+    boxes, masks = [], torch.zeros(len(TRAIN_BOXES), height, width, dtype=torch.uint8)
+    for k, (a, b, c, d) in enumerate(TRAIN_BOXES):
+        x1, y1, x2, y2 = (math.floor(a * width), math.floor(b * height), math.floor(c * width), math.floor(d * height))
+        boxes.append([x1, y1, x2, y2])
+        masks[k, y1:y2, x1:x2] = 1
+    return {"boxes": torch.tensor(boxes, dtype=torch.float32), "labels": torch.tensor([1, 2, 3]), "masks": masks}
+
+
+def maskrcnn_train_round(model, params, opt, images, targets, warmup, iters):
+    samples = []
+    for i in range(warmup + iters):
+        t = time.perf_counter()
+        losses = model(images, targets)
+        total = sum(losses.values())
+        opt.zero_grad()
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(params, 10.0)
+        opt.step()
+        if i >= warmup:
+            samples.append((time.perf_counter() - t) * 1000)
+    return samples
+
+
+def compare_maskrcnn_train(args):
+    import resource
+    from torchvision.models import resnet50
+    from torchvision.models.detection import MaskRCNN
+    from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+    from torchvision.ops import misc as misc_nn_ops
+    height, width = (int(v) for v in args.image_size.split("x"))
+    torch.manual_seed(0)
+    backbone = _resnet_fpn_extractor(resnet50(weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d), 3)
+    model = MaskRCNN(backbone, num_classes=91, min_size=height, max_size=max(height, width)).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=1e-4, momentum=0.9, weight_decay=1e-4)
+    images = [torch.rand(3, height, width) for _ in range(args.train_batch)]
+    targets = [fixed_target(height, width) for _ in range(args.train_batch)]
+    cmd = [os.path.join(ROOT, "fx"), "bench", "resnet50", "--maskrcnn", "--train", "--batch", str(args.train_batch),
+           "--size", str(height), "--width", str(width), "--iters", str(args.iters), "--warmup", str(args.warmup),
+           "--threads", str(args.threads), "--warmup-seconds", str(args.jvm_warmup_seconds), "--json"]
+    tv, fx, fx_rss = [], [], []
+    for r in range(args.rounds):
+        for side in (["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]):
+            if side == "tv":
+                tv.append(statistics.median(maskrcnn_train_round(model, params, opt, images, targets, args.warmup,
+                                                                 args.iters)))
+            else:
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                j = json.loads(out.strip().splitlines()[-1])
+                fx.append(j["median_ms"])
+                fx_rss.append(j["peak_rss_mb"])
+    t, f = statistics.median(tv), statistics.median(fx)
+    tv_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"# maskrcnn_resnet50_fpn training iteration (FrozenBatchNorm2d, trainable_backbone_layers=3, SGD momentum "
+          f"0.9, weight decay 1e-4, clip_grad_norm_ 10), batch {args.train_batch} of {height}x{width} with 3 objects "
+          f"each, threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
+          f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"medians of the per-round medians: torchvision {t:.0f} ms, fx4j {f:.0f} ms, fx4j/torchvision {f / t:.3f}")
+    print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
+    print(f"peak resident memory: torchvision process {tv_rss:.0f} MB, fx4j JVM {max(fx_rss):.0f} MB")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet50")
@@ -167,10 +242,17 @@ def main():
     p.add_argument("--fpn-size", default="800x1088")
     p.add_argument("--maskrcnn", action="store_true", help="time maskrcnn_resnet50_fpn detection instead")
     p.add_argument("--image-size", default="480x640", help="--maskrcnn: the image, HxW (default 480x640)")
+    p.add_argument("--maskrcnn-train", action="store_true",
+                   help="time one maskrcnn_resnet50_fpn training iteration instead (use --image-size 512x512)")
+    p.add_argument("--train-batch", type=int, default=2, help="--maskrcnn-train: images per iteration (default 2)")
     args = p.parse_args()
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.maskrcnn_train:
+        subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
+        compare_maskrcnn_train(args)
+        return
     if args.maskrcnn:
         subprocess.run([os.path.join(ROOT, "fx"), "nodes", "--list"], check=True, capture_output=True)  # build once
         compare_maskrcnn(args)

@@ -57,9 +57,9 @@ def main():
             gt.createIndex()
             for iou_type in ("bbox", "segm"):
                 dts = [dict(d) for d in ev["dt"]]
-                if iou_type == "bbox":
-                    for d in dts:
-                        d.pop("segmentation", None)
+                for d in dts:
+                    # one form per run, as a results file has: boxes (area w*h) or masks (area and box from the mask)
+                    d.pop("segmentation" if iou_type == "bbox" else "bbox", None)
                 dt = gt.loadRes(dts) if dts else COCO()
                 if not dts:
                     dt.dataset = {"images": ev["gt"]["images"], "annotations": [], "categories": ev["gt"]["categories"]}

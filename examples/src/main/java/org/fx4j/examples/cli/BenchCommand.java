@@ -59,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
             + " (MODEL resnet50; box_score_thresh 0, so 100 detections with masks), and report peak memory.")
     private boolean maskrcnn;
 
+    @Option(names = "--train", description = "With --maskrcnn: time one training iteration (losses, backward, clipping,"
+            + " SGD) of maskrcnn_resnet50_fpn with FrozenBatchNorm2d and 3 trainable layers, min = max size --size,"
+            + " on --batch images with fixed targets (BenchmarkTargets).")
+    private boolean train;
+
     @Option(names = "--width", description = "Image width (default: --size; detection inputs are often 800x1088).")
     private Integer width;
 
@@ -113,9 +118,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (width != null) {
             CliChecks.size(spec, width);
         }
-        if (maskrcnn && (fpn || nodes != null || !"resnet50".equals(model) || batch != 1)) {
+        if (maskrcnn && (fpn || nodes != null || !"resnet50".equals(model) || (batch != 1 && !train))) {
             throw new ParameterException(spec.commandLine(), "--maskrcnn times maskrcnn_resnet50_fpn on one image: MODEL"
-                    + " resnet50, no --nodes, --fpn or --batch");
+                    + " resnet50, no --nodes, --fpn or --batch (--batch only with --train)");
+        }
+        if (train && !maskrcnn) {
+            throw new ParameterException(spec.commandLine(), "--train times Mask R-CNN training; add --maskrcnn");
         }
         if (!maskrcnn && fpn == (nodes != null)) {
             throw new ParameterException(spec.commandLine(), fpn ? "--fpn times the pyramid; drop --nodes"
@@ -132,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
                 JniUtils.setNumThreads(threads);
             }
             JniUtils.setGradMode(false);
-            return maskrcnn ? measureMaskRcnn() : measure();
+            return train ? measureMaskRcnnTraining() : maskrcnn ? measureMaskRcnn() : measure();
         } finally {
             JniUtils.setNumThreads(previousThreads);
             JniUtils.setGradMode(previousGrad);
@@ -252,6 +260,63 @@ public final class BenchCommand implements Callable<Integer> {
             w.printf(Locale.ROOT, "maskrcnn_resnet50_fpn %dx%d (resized %s) threads=%d, %d detections%n", size,
                     imageWidth, result.get("resized"), (Integer) result.get("threads"), (Integer) result.get("detections"));
             w.printf(Locale.ROOT, "  detect: median %8.2f ms  (min %.2f, max %.2f); peak RSS %.0f MB%n",
+                    (Double) result.get("median_ms"), (Double) result.get("min_ms"), (Double) result.get("max_ms"),
+                    (Double) result.get("peak_rss_mb"));
+        }
+        w.flush();
+        return 0;
+    }
+
+    private int measureMaskRcnnTraining() throws IOException {
+        int imageWidth = width == null ? size : width;
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            MaskRCNN net = DetectionModels.maskrcnnResnet50Fpn(91, 3, new RcnnConfig().minSize(size)
+                    .maxSize(Math.max(size, imageWidth)));
+            weights.apply(net, manager);
+            net.samplerSeed(0);
+            List<NDArray> images = new java.util.ArrayList<>();
+            List<org.fx4j.detection.rcnn.DetectionTarget> targets = new java.util.ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                images.add(manager.randomUniform(0f, 1f, new Shape(3, size, imageWidth)));
+                targets.add(org.fx4j.detection.train.BenchmarkTargets.fixedTarget(manager, size, imageWidth));
+            }
+            try (org.fx4j.detection.train.SgdOptimizer sgd = new org.fx4j.detection.train.SgdOptimizer(
+                    net.namedParameters(), 0.9, 1e-4, manager);
+                    org.fx4j.detection.train.TrainingStep step = new org.fx4j.detection.train.TrainingStep(net, sgd, 10)) {
+                Timing t = Timing.measure(() -> {
+                    try (NDManager run = manager.newSubManager()) {
+                        for (NDArray x : images) {
+                            x.tempAttach(run);
+                        }
+                        for (org.fx4j.detection.rcnn.DetectionTarget tg : targets) {
+                            tg.boxes().tempAttach(run);
+                            tg.labels().tempAttach(run);
+                            tg.masks().tempAttach(run);
+                        }
+                        step.run(images, targets, 1e-4);
+                    }
+                }, warmup, warmupSeconds, iters);
+                result.put("model", "maskrcnn_resnet50_fpn training (FrozenBatchNorm2d, trainable_backbone_layers=3)");
+                result.put("batch", batch);
+                result.put("size", size);
+                result.put("width", imageWidth);
+                result.put("threads", JniUtils.getNumThreads());
+                result.put("iters", iters);
+                result.put("median_ms", round(t.medianMs));
+                result.put("min_ms", round(t.minMs));
+                result.put("max_ms", round(t.maxMs));
+                result.put("peak_rss_mb", peakRssMb());
+            }
+        }
+        PrintWriter w = spec().commandLine().getOut();
+        if (json) {
+            w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
+        } else {
+            w.printf(Locale.ROOT, "%s, batch %d of %dx%d, threads=%d%n", result.get("model"), batch, size, imageWidth,
+                    (Integer) result.get("threads"));
+            w.printf(Locale.ROOT, "  iteration: median %8.2f ms  (min %.2f, max %.2f); peak RSS %.0f MB%n",
                     (Double) result.get("median_ms"), (Double) result.get("min_ms"), (Double) result.get("max_ms"),
                     (Double) result.get("peak_rss_mb"));
         }

@@ -74,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " default ${DEFAULT-VALUE}); also the generated shapes' size.")
     private int size;
 
-    @Option(names = "--lr", defaultValue = "0.02", description = "Base learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.01", description = "Base learning rate (default ${DEFAULT-VALUE}).")
     private double lr;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the data order, flips, samplers and the"
@@ -122,6 +122,16 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--out '" + out + "' already holds a training run; add"
                     + " --resume to continue it, or choose another directory");
         }
+        if (resume && !Files.exists(out.resolve(DetectionTrainer.CHECKPOINT))) {
+            throw new ParameterException(spec.commandLine(), "nothing to resume: " + out.resolve(
+                    DetectionTrainer.CHECKPOINT) + " does not exist");
+        }
+        if (boxHead < 1 || maskHead.isEmpty() || maskHead.stream().anyMatch(c -> c < 1)) {
+            throw new ParameterException(spec.commandLine(), "--box-head and every --mask-head width must be positive");
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new ParameterException(spec.commandLine(), "--lr must be positive and finite, got " + lr);
+        }
         PrintWriter w = spec.commandLine().getOut();
         CocoDataset train;
         CocoDataset validation = val == null ? null : CocoDataset.open(val);
@@ -149,9 +159,6 @@ public final class TrainCommand implements Callable<Integer> {
             train = CocoDataset.open(source.data);
         }
         List<String> names = train.categories().stream().map(CocoDataset.Category::name).toList();
-        if (boxHead < 1 || maskHead.isEmpty() || maskHead.stream().anyMatch(c -> c < 1)) {
-            throw new ParameterException(spec.commandLine(), "--box-head and every --mask-head width must be positive");
-        }
         DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, boxHead, maskHead,
                 trainingConfig(size));
         TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, 0.9, 1e-4, 100, 0.001,

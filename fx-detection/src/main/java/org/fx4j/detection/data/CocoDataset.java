@@ -123,12 +123,13 @@ public final class CocoDataset {
             JsonObject o = object(e, src, "an images entry");
             long id = number(o, "id", src, "image").longValue();
             String where = "image " + id;
-            Image img = new Image(id, string(o, "file_name", src, where), (int) number(o, "height", src, where)
-                    .longValue(), (int) number(o, "width", src, where).longValue());
-            if (img.height() <= 0 || img.width() <= 0) {
-                throw new IOException(src + ": " + where + " has size " + img.height() + "x" + img.width()
-                        + "; height and width must be positive");
+            double h = number(o, "height", src, where).doubleValue();
+            double w = number(o, "width", src, where).doubleValue();
+            if (!(h >= 1 && w >= 1 && h <= 1 << 20 && w <= 1 << 20 && h == Math.rint(h) && w == Math.rint(w))) {
+                throw new IOException(src + ": " + where + " has size " + o.get("height") + "x" + o.get("width")
+                        + "; height and width must be whole numbers from 1 to 2^20");
             }
+            Image img = new Image(id, string(o, "file_name", src, where), (int) h, (int) w);
             if (imageById.put(id, img) != null) {
                 throw new IOException(src + ": image id " + id + " appears twice");
             }
@@ -139,11 +140,15 @@ public final class CocoDataset {
         for (JsonElement e : array(root, "categories", src)) {
             cats.add(object(e, src, "a categories entry"));
         }
-        cats.sort(Comparator.comparingLong(o -> o.get("id") == null ? Long.MIN_VALUE : o.get("id").getAsLong()));
+        for (JsonObject o : cats) {
+            number(o, "id", src, "category");
+        }
+        cats.sort(Comparator.comparingLong(o -> o.get("id").getAsLong()));
         Map<Long, Category> categoryById = new HashMap<>();
         for (JsonObject o : cats) {
             long id = number(o, "id", src, "category").longValue();
-            Category c = new Category(id, o.has("name") ? o.get("name").getAsString() : Long.toString(id),
+            JsonElement name = o.get("name");
+            Category c = new Category(id, name != null && name.isJsonPrimitive() ? name.getAsString() : Long.toString(id),
                     categories.size() + 1);
             if (categoryById.put(id, c) != null) {
                 throw new IOException(src + ": category id " + id + " appears twice");
@@ -159,48 +164,63 @@ public final class CocoDataset {
             JsonObject o = object(e, src, "an annotations entry");
             long id = number(o, "id", src, "annotation").longValue();
             String where = "annotation " + id;
-            long imageId = number(o, "image_id", src, where).longValue();
-            Image img = imageById.get(imageId);
-            if (img == null) {
-                throw new IOException(src + ": " + where + " refers to image " + imageId + ", which is not in"
-                        + " \"images\"");
+            try {
+                readAnnotation(o, id, where, src, imageById, categoryById, byImage);
+            } catch (IllegalStateException | NumberFormatException | UnsupportedOperationException
+                    | ClassCastException e2) {
+                throw new IOException(src + ": " + where + " has a field of the wrong type: " + e2.getMessage(), e2);
             }
-            long categoryId = number(o, "category_id", src, where).longValue();
-            if (!categoryById.containsKey(categoryId)) {
-                throw new IOException(src + ": " + where + " has category " + categoryId + ", which is not in"
-                        + " \"categories\"");
-            }
-            boolean crowd = o.has("iscrowd") && o.get("iscrowd").getAsInt() != 0;
-            MaskRle mask = o.has("segmentation") ? segmentation(o.get("segmentation"), img, src, where) : null;
-            double[] bbox;
-            if (o.has("bbox")) {
-                JsonArray b = array(o, "bbox", src);
-                if (b.size() != 4) {
-                    throw new IOException(src + ": " + where + " has a bbox of " + b.size() + " numbers; COCO"
-                            + " boxes are [x, y, width, height]");
-                }
-                bbox = new double[4];
-                for (int i = 0; i < 4; i++) {
-                    bbox[i] = b.get(i).getAsDouble();
-                    if (!Double.isFinite(bbox[i])) {
-                        throw new IOException(src + ": " + where + " has a non-finite bbox value");
-                    }
-                }
-                if (bbox[2] < 0 || bbox[3] < 0) {
-                    throw new IOException(src + ": " + where + " has a bbox of negative size " + bbox[2] + "x"
-                            + bbox[3]);
-                }
-            } else if (mask != null) {
-                bbox = mask.bbox();
-            } else {
-                throw new IOException(src + ": " + where + " has neither a bbox nor a segmentation");
-            }
-            double area = o.has("area") ? o.get("area").getAsDouble() : mask != null ? mask.area() : bbox[2] * bbox[3];
-            byImage.get(imageId).add(new Annotation(id, imageId, categoryId, bbox, area, crowd, mask));
         }
         Map<Long, List<Annotation>> frozen = new LinkedHashMap<>();
         byImage.forEach((k, v) -> frozen.put(k, Collections.unmodifiableList(v)));
         return new CocoDataset(imageDir, images, categories, frozen);
+    }
+
+    private static void readAnnotation(JsonObject o, long id, String where, String src, Map<Long, Image> imageById,
+            Map<Long, Category> categoryById, Map<Long, List<Annotation>> byImage) throws IOException {
+        long imageId = number(o, "image_id", src, where).longValue();
+        Image img = imageById.get(imageId);
+        if (img == null) {
+            throw new IOException(src + ": " + where + " refers to image " + imageId + ", which is not in"
+                    + " \"images\"");
+        }
+        long categoryId = number(o, "category_id", src, where).longValue();
+        if (!categoryById.containsKey(categoryId)) {
+            throw new IOException(src + ": " + where + " has category " + categoryId + ", which is not in"
+                    + " \"categories\"");
+        }
+        JsonElement c = o.get("iscrowd");
+        boolean crowd = c != null && !c.isJsonNull() && (c.getAsJsonPrimitive().isBoolean() ? c.getAsBoolean()
+                : c.getAsDouble() != 0);
+        MaskRle mask = o.has("segmentation") ? segmentation(o.get("segmentation"), img, src, where) : null;
+        double[] bbox;
+        if (o.has("bbox")) {
+            JsonArray b = array(o, "bbox", src);
+            if (b.size() != 4) {
+                throw new IOException(src + ": " + where + " has a bbox of " + b.size() + " numbers; COCO"
+                        + " boxes are [x, y, width, height]");
+            }
+            bbox = new double[4];
+            for (int i = 0; i < 4; i++) {
+                bbox[i] = b.get(i).getAsDouble();
+                if (!Double.isFinite(bbox[i])) {
+                    throw new IOException(src + ": " + where + " has a non-finite bbox value");
+                }
+            }
+            if (bbox[2] < 0 || bbox[3] < 0) {
+                throw new IOException(src + ": " + where + " has a bbox of negative size " + bbox[2] + "x"
+                        + bbox[3]);
+            }
+        } else if (mask != null) {
+            bbox = mask.bbox();
+        } else {
+            throw new IOException(src + ": " + where + " has neither a bbox nor a segmentation");
+        }
+        double area = o.has("area") ? o.get("area").getAsDouble() : mask != null ? mask.area() : bbox[2] * bbox[3];
+        if (!Double.isFinite(area)) {
+            throw new IOException(src + ": " + where + " has a non-finite area");
+        }
+        byImage.get(imageId).add(new Annotation(id, imageId, categoryId, bbox, area, crowd, mask));
     }
 
     /** pycocotools' annToRLE: polygons (merged), uncompressed RLE, compressed RLE. */
@@ -213,11 +233,14 @@ public final class CocoDataset {
                         throw new IOException(src + ": " + where + " has a polygon that is not a list of numbers");
                     }
                     JsonArray a = poly.getAsJsonArray();
-                    double[] xy = new double[a.size()];
+                    // as pycocotools: a trailing odd value is ignored, fewer than 3 points draw nothing
+                    double[] xy = new double[a.size() / 2 * 2];
                     for (int i = 0; i < xy.length; i++) {
                         xy[i] = a.get(i).getAsDouble();
                     }
-                    parts.add(MaskRle.fromPolygon(xy, img.height(), img.width()));
+                    parts.add(xy.length < 6 ? MaskRle.of(img.height(), img.width(),
+                            new long[] {(long) img.height() * img.width()}) : MaskRle.fromPolygon(xy, img.height(),
+                            img.width()));
                 }
                 if (parts.isEmpty()) {
                     return MaskRle.of(img.height(), img.width(), new long[] {(long) img.height() * img.width()});
@@ -347,6 +370,23 @@ public final class CocoDataset {
      */
     public Path imagePath(Image image) {
         return imageDir.resolve(image.fileName());
+    }
+
+    /**
+     * Reads an image's file, checking that its size is the one the annotations give (masks and boxes
+     * are in those pixels).
+     *
+     * @param image an image of this dataset
+     * @return the picture
+     * @throws IOException if it cannot be read or its size differs from the annotations'
+     */
+    public java.awt.image.BufferedImage readPicture(Image image) throws IOException {
+        java.awt.image.BufferedImage picture = DetectionImages.read(imagePath(image));
+        if (picture.getHeight() != image.height() || picture.getWidth() != image.width()) {
+            throw new IOException(imagePath(image) + " is " + picture.getHeight() + "x" + picture.getWidth()
+                    + " but the annotations say image " + image.id() + " is " + image.height() + "x" + image.width());
+        }
+        return picture;
     }
 
     /** @return the directory the images are read from */

@@ -41,11 +41,7 @@ public final class CocoSamples {
      */
     public static Sample load(CocoDataset dataset, int index, NDManager manager, boolean flip) throws IOException {
         CocoDataset.Image info = dataset.images().get(index);
-        BufferedImage picture = DetectionImages.read(dataset.imagePath(info));
-        if (picture.getHeight() != info.height() || picture.getWidth() != info.width()) {
-            throw new IOException(dataset.imagePath(info) + " is " + picture.getHeight() + "x" + picture.getWidth()
-                    + " but the annotations say image " + info.id() + " is " + info.height() + "x" + info.width());
-        }
+        BufferedImage picture = dataset.readPicture(info);
         NDArray image = DetectionImages.toArray(picture, manager);
         if (image.getShape().get(0) != 3) {
             NDArray rgb = image.getShape().get(0) == 1 ? image.repeat(0, 3) : image.get("0:3");

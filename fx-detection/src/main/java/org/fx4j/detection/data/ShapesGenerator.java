@@ -77,6 +77,7 @@ public final class ShapesGenerator {
         int[] rgb = background(r);
         int count = 1 + r.nextInt(5);
         List<boolean[]> visible = new ArrayList<>();
+        List<Integer> fullAreas = new ArrayList<>();
         List<Integer> cats = new ArrayList<>();
         for (int s = 0; s < count; s++) {
             for (int attempt = 0; attempt < 20; attempt++) {
@@ -96,7 +97,7 @@ public final class ShapesGenerator {
                         }
                     }
                 }
-                if (area < 16 || !fitsOver(mask, visible)) {
+                if (area < 16 || !fitsOver(mask, visible, fullAreas)) {
                     continue;
                 }
                 for (boolean[] v : visible) {
@@ -111,6 +112,7 @@ public final class ShapesGenerator {
                     }
                 }
                 visible.add(mask);
+                fullAreas.add(area);
                 cats.add(cat);
                 break;
             }
@@ -124,20 +126,20 @@ public final class ShapesGenerator {
         return new Sample(picture, List.copyOf(cats), List.copyOf(masks));
     }
 
-    /** Whether a new shape leaves every earlier one at least (100 - MAX_HIDDEN_PERCENT) % visible. */
-    private static boolean fitsOver(boolean[] mask, List<boolean[]> visible) {
-        for (boolean[] v : visible) {
-            int before = 0;
-            int hidden = 0;
+    /**
+     * Whether a new shape leaves every earlier one at least (100 - MAX_HIDDEN_PERCENT) % of its whole
+     * area visible (and 16 pixels).
+     */
+    private static boolean fitsOver(boolean[] mask, List<boolean[]> visible, List<Integer> fullAreas) {
+        for (int k = 0; k < visible.size(); k++) {
+            boolean[] v = visible.get(k);
+            int left = 0;
             for (int i = 0; i < v.length; i++) {
-                if (v[i]) {
-                    before++;
-                    if (mask[i]) {
-                        hidden++;
-                    }
+                if (v[i] && !mask[i]) {
+                    left++;
                 }
             }
-            if (hidden * 100 > before * MAX_HIDDEN_PERCENT || before - hidden < 16) {
+            if (left * 100 < fullAreas.get(k) * (100 - MAX_HIDDEN_PERCENT) || left < 16) {
                 return false;
             }
         }

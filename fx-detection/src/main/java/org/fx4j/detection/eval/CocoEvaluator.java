@@ -15,7 +15,10 @@ import org.fx4j.detection.data.MaskRle;
  * and category; crowd ground truths match any number of detections with IoU taken over the
  * detection's area, and detections matched to them, or unmatched and outside the area range, are
  * ignored; detections are ranked by score with ties kept in their given order (numpy's stable
- * mergesort). The twelve numbers of {@code COCOeval.summarize} come back as {@link CocoMetrics}.
+ * mergesort; images in ascending id order, as pycocotools sorts them). The twelve numbers of {@code
+ * COCOeval.summarize} come back as {@link CocoMetrics}. One deliberate difference: pycocotools marks a
+ * detection matched to a ground truth whose annotation id is 0 as unmatched (it stores the id and
+ * tests it for 0); here a match is a match, whatever the id.
  */
 public final class CocoEvaluator {
 
@@ -85,6 +88,10 @@ public final class CocoEvaluator {
      */
     public static CocoMetrics evaluate(List<GroundTruth> truths, List<Detection> detections, IouType type,
             List<Long> imageIds, List<Long> categoryIds) {
+        // pycocotools' params: np.unique of the ids (sorted, without duplicates); the order matters for
+        // detections whose scores tie across images.
+        imageIds = imageIds.stream().distinct().sorted().toList();
+        categoryIds = categoryIds.stream().distinct().sorted().toList();
         Map<Long, Map<Long, List<GroundTruth>>> gts = new HashMap<>();
         for (GroundTruth g : truths) {
             if (type == IouType.SEGM && g.mask() == null) {

@@ -25,7 +25,8 @@ public final class DetectionEvaluation {
      * Box and (for models with masks) mask metrics.
      *
      * @param box the box metrics
-     * @param mask the mask metrics, or null for a model without a mask branch
+     * @param mask the mask metrics, or null for a model without a mask branch or a dataset with
+     *     annotations without segmentation (box AP only)
      * @param images the number of images evaluated
      */
     public record Result(CocoMetrics box, CocoMetrics mask, int images) {}
@@ -49,12 +50,12 @@ public final class DetectionEvaluation {
                     + " dataset needs " + dataset.numClasses() + " (its " + dataset.categories().size()
                     + " categories and the background)");
         }
+        boolean masks = model.roiHeads().hasMask() && hasAllMasks(dataset);
         boolean training = model.isTraining();
         model.eval();
         List<CocoEvaluator.GroundTruth> truths = new ArrayList<>();
         List<CocoEvaluator.Detection> detections = new ArrayList<>();
         List<Long> imageIds = new ArrayList<>();
-        boolean masks = model.roiHeads().hasMask();
         try {
             int done = 0;
             for (CocoDataset.Image info : dataset.images()) {
@@ -64,7 +65,7 @@ public final class DetectionEvaluation {
                             a.mask()));
                 }
                 try (NDManager m = manager.newSubManager()) {
-                    NDArray image = DetectionImages.toArray(DetectionImages.read(dataset.imagePath(info)), m);
+                    NDArray image = DetectionImages.toArray(dataset.readPicture(info), m);
                     Detections d = model.detect(List.of(image)).get(0);
                     float[] boxes = d.boxes().toType(DataType.FLOAT32, false).toFloatArray();
                     long[] labels = d.labels().toLongArray();
@@ -95,14 +96,25 @@ public final class DetectionEvaluation {
         }
         List<Long> categoryIds = dataset.categories().stream().map(CocoDataset.Category::id).toList();
         CocoMetrics box = CocoEvaluator.evaluate(truths, detections, CocoEvaluator.IouType.BBOX, imageIds, categoryIds);
-        CocoMetrics mask = null;
-        if (masks) {
-            if (truths.stream().anyMatch(t -> t.mask() == null)) {
-                throw new IllegalArgumentException("the dataset has annotations without segmentation, so masks"
-                        + " cannot be evaluated");
-            }
-            mask = CocoEvaluator.evaluate(truths, detections, CocoEvaluator.IouType.SEGM, imageIds, categoryIds);
-        }
+        CocoMetrics mask = masks ? CocoEvaluator.evaluate(truths, detections, CocoEvaluator.IouType.SEGM, imageIds,
+                categoryIds) : null;
         return new Result(box, mask, imageIds.size());
+    }
+
+    /**
+     * Whether every annotation has a segmentation (mask AP needs them all).
+     *
+     * @param dataset the dataset
+     * @return true if masks can be evaluated
+     */
+    public static boolean hasAllMasks(CocoDataset dataset) {
+        for (CocoDataset.Image img : dataset.images()) {
+            for (CocoDataset.Annotation a : dataset.annotations(img.id())) {
+                if (a.mask() == null) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 }

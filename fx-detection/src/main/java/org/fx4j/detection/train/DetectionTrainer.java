@@ -3,8 +3,6 @@ package org.fx4j.detection.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -117,6 +115,7 @@ public final class DetectionTrainer {
     private final TrainingOptions options;
     private final Path runDir;
     private final Listener listener;
+    private double lastEvalSeconds;
 
     /**
      * @param spec the model to train
@@ -137,6 +136,14 @@ public final class DetectionTrainer {
         }
         if (val != null && !sameCategories(train, val)) {
             throw new IllegalArgumentException("the validation set's categories differ from the training set's");
+        }
+        for (CocoDataset set : val == null ? List.of(train) : List.of(train, val)) {
+            for (CocoDataset.Image img : set.images()) {
+                if (!Files.isReadable(set.imagePath(img))) {
+                    throw new IllegalArgumentException("image " + img.id() + " of the " + (set == train ? "training"
+                            : "validation") + " set, " + set.imagePath(img) + ", does not exist or cannot be read");
+                }
+            }
         }
         this.spec = spec;
         this.train = train;
@@ -194,20 +201,16 @@ public final class DetectionTrainer {
         State state = new State();
         try (NDManager manager = NDManager.newBaseManager()) {
             // torchvision's random initialisation, drawn from the run's seed (the engine's generator)
-            Engine.getInstance().setRandomSeed((int) options.seed());
+            Engine.getInstance().setRandomSeed(Long.hashCode(options.seed()));
             model.initialize(manager);
-            Map<String, Parameter> trainable = model.namedParameters();
+            Map<String, ai.djl.nn.Parameter> trainable = model.namedParameters();
             try (SgdOptimizer sgd = new SgdOptimizer(trainable, options.momentum(), options.weightDecay(), manager)) {
                 if (resume) {
                     restore(checkpoint, model, sgd, state, manager);
                 }
-                for (Parameter p : trainable.values()) {
-                    p.getArray().setRequiresGradient(true);
-                }
                 model.train();
-                loop(model, sgd, state, manager);
-                for (Parameter p : trainable.values()) {
-                    p.getArray().setRequiresGradient(false);
+                try (TrainingStep step = new TrainingStep(model, sgd, options.clipNorm())) {
+                    loop(model, sgd, step, state, manager);
                 }
                 model.eval();
                 spec.save(model, runDir.resolve(MODEL));
@@ -218,10 +221,13 @@ public final class DetectionTrainer {
         return Collections.unmodifiableList(state.history);
     }
 
-    private void loop(MaskRCNN model, SgdOptimizer sgd, State state, NDManager manager) throws IOException {
+    private void loop(MaskRCNN model, SgdOptimizer sgd, TrainingStep step, State state, NDManager manager)
+            throws IOException {
         int n = train.images().size();
         int steps = (n + options.batchSize() - 1) / options.batchSize();
-        LearningRateSchedule schedule = options.learningRateSchedule();
+        // as torchvision's references: warm-up within the first epoch (at most its length - 1 iterations)
+        LearningRateSchedule schedule = options.learningRateSchedule(Math.min(options.warmupIterations(),
+                Math.max(1, steps - 1)));
         double budget = options.minutes() * 60;
         long totalIterations = options.epochs() > 0 ? (long) options.epochs() * steps : 0;
         long start = System.nanoTime();
@@ -232,10 +238,13 @@ public final class DetectionTrainer {
         int speedCount = 0;
         boolean outOfTime = false;
         while ((options.epochs() == 0 || state.epoch < options.epochs()) && !outOfTime) {
-            int[] order = permutation(n, options.seed() * 7919 + state.epoch);
+            int[] order = permutation(n, mix(options.seed(), state.epoch, -1));
             while (state.stepInEpoch < steps) {
                 double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-                if (budget > 0 && elapsed >= budget) {
+                // the budget includes the final evaluation and save: keep their expected time in hand
+                double reserve = 5 + (val == null ? 0 : lastEvalSeconds > 0 ? lastEvalSeconds
+                        : val.images().size() * 0.5);
+                if (budget > 0 && elapsed + reserve >= budget) {
                     outOfTime = true;
                     break;
                 }
@@ -250,40 +259,26 @@ public final class DetectionTrainer {
                     List<DetectionTarget> targets = new ArrayList<>();
                     int from = state.stepInEpoch * options.batchSize();
                     for (int i = from; i < Math.min(n, from + options.batchSize()); i++) {
-                        boolean flip = options.flip()
-                                && new Random(options.seed() * 31 + state.epoch * 1_000_003L + order[i]).nextBoolean();
+                        boolean flip = options.flip() && (mix(options.seed(), state.epoch, order[i]) & 1) == 1;
                         CocoSamples.Sample s = CocoSamples.load(train, order[i], scope, flip);
                         images.add(s.image());
                         targets.add(s.target());
                     }
                     // Seeded per iteration, so a resumed run draws what an uninterrupted one would.
-                    model.samplerSeed(options.seed() * 1_000_003L + state.iteration);
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        Map<String, NDArray> losses = model.losses(images, targets);
-                        NDArray total = null;
-                        int k = 1;
-                        for (NDArray l : losses.values()) {
-                            total = total == null ? l : total.add(l);
-                        }
-                        for (String name : LearningCurve.LOSSES) {
-                            values[k++] = losses.get(name).getFloat();
-                        }
-                        values[0] = total.getFloat();
-                        finite = Double.isFinite(values[0]);
-                        if (finite) {
-                            collector.backward(total);
-                        }
+                    model.samplerSeed(mix(options.seed(), -1, state.iteration));
+                    Map<String, Double> losses = step.run(images, targets, lr);
+                    values[0] = losses.get("loss");
+                    for (int k = 0; k < LearningCurve.LOSSES.size(); k++) {
+                        values[k + 1] = losses.get(LearningCurve.LOSSES.get(k));
                     }
+                    finite = Double.isFinite(values[0]);
                 }
-                double norm = finite ? sgd.clipGradNorm(options.clipNorm()) : Double.NaN;
-                if (finite && Double.isFinite(norm)) {
-                    sgd.step(lr);
+                if (finite) {
                     skippedInARow = 0;
                 } else {
-                    sgd.zeroGradients();
                     skippedInARow++;
-                    listener.onMessage("iteration " + (state.iteration + 1) + " skipped: non-finite "
-                            + (finite ? "gradient norm" : "loss"));
+                    listener.onMessage("iteration " + (state.iteration + 1) + " skipped: non-finite loss or gradient"
+                            + " norm");
                     if (skippedInARow >= MAX_SKIPPED_IN_A_ROW) {
                         throw new IllegalStateException("training diverged: " + MAX_SKIPPED_IN_A_ROW + " iterations in a"
                                 + " row had non-finite losses or gradients; lower the learning rate (was " + lr + ")");
@@ -320,6 +315,8 @@ public final class DetectionTrainer {
             if (state.epochCount == 0 && !complete) {
                 break; // the budget ran out before this epoch began
             }
+            // saved before the evaluation, so a failing evaluation loses no training
+            saveCheckpoint(model, sgd, state);
             endEpoch(model, state, complete, manager);
             if (complete) {
                 state.epoch++;
@@ -349,11 +346,14 @@ public final class DetectionTrainer {
             box = r.box();
             mask = r.mask();
         }
-        state.elapsed += (System.nanoTime() - t0) / 1e9;
+        lastEvalSeconds = (System.nanoTime() - t0) / 1e9;
+        state.elapsed += lastEvalSeconds;
         EpochRecord record = new EpochRecord(state.epoch + 1, state.iteration, complete, mean, state.elapsed, box, mask);
         state.history.add(record);
-        java.util.Arrays.fill(state.epochSums, 0);
-        state.epochCount = 0;
+        if (complete) {
+            java.util.Arrays.fill(state.epochSums, 0);
+            state.epochCount = 0;
+        } // an epoch cut by the time budget keeps its sums: a resumed run completes them
         listener.onEpoch(record);
         writeMetrics(state);
         LearningCurve.write(state.lossLog, state.history, runDir.resolve("curve.png"));
@@ -366,6 +366,33 @@ public final class DetectionTrainer {
             m.put(LearningCurve.LOSSES.get(i), values[i + 1]);
         }
         return m;
+    }
+
+    /**
+     * A well-mixed 64-bit value of (seed, a, b) (SplitMix64's finaliser over each input), so that
+     * nearby seeds, epochs and indices give unrelated draws (java.util.Random's first outputs for
+     * nearby seeds are correlated).
+     */
+    static long mix(long seed, long a, long b) {
+        long h = splitMix(seed);
+        h = splitMix(h ^ a);
+        return splitMix(h ^ b);
+    }
+
+    private static long splitMix(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** A digest of the training set's file names and annotation counts, to refuse resuming on other data. */
+    private static String fingerprint(CocoDataset set) {
+        long h = 0;
+        for (CocoDataset.Image img : set.images()) {
+            h = mix(h, img.fileName().hashCode(), set.annotations(img.id()).size());
+        }
+        return Long.toHexString(h);
     }
 
     private static int[] permutation(int n, long seed) {
@@ -403,6 +430,7 @@ public final class DetectionTrainer {
         o.addProperty("batch_size", options.batchSize());
         o.addProperty("seed", options.seed());
         o.addProperty("train_images", train.images().size());
+        o.addProperty("train_fingerprint", fingerprint(train));
         JsonArray sums = new JsonArray();
         for (double v : state.epochSums) {
             sums.add(v);
@@ -437,10 +465,11 @@ public final class DetectionTrainer {
         }
         JsonObject o = JsonParser.parseString(stateJson).getAsJsonObject();
         if (o.get("batch_size").getAsInt() != options.batchSize() || o.get("seed").getAsLong() != options.seed()
-                || o.get("train_images").getAsInt() != train.images().size()) {
+                || o.get("train_images").getAsInt() != train.images().size()
+                || !fingerprint(train).equals(o.get("train_fingerprint").getAsString())) {
             throw new IllegalStateException("the checkpoint was trained with batch " + o.get("batch_size") + ", seed "
                     + o.get("seed") + " on " + o.get("train_images") + " images; resume with the same batch, seed and"
-                    + " training set (now batch " + options.batchSize() + ", seed " + options.seed() + ", "
+                    + " training set (the file names and annotation counts must match; now batch " + options.batchSize() + ", seed " + options.seed() + ", "
                     + train.images().size() + " images)");
         }
         try (StateDict weights = Checkpoints.read(checkpoint, manager,
@@ -462,6 +491,11 @@ public final class DetectionTrainer {
         state.epochCount = o.get("epoch_count").getAsInt();
         for (JsonElement e : o.getAsJsonArray("history")) {
             state.history.add(recordFromJson(e.getAsJsonObject()));
+        }
+        if (!state.history.isEmpty() && !state.history.get(state.history.size() - 1).complete()
+                && state.history.get(state.history.size() - 1).epoch() == state.epoch + 1) {
+            // the epoch the time budget cut: its record is replaced when the resumed run ends it
+            state.history.remove(state.history.size() - 1);
         }
         for (JsonElement e : o.getAsJsonArray("loss_log")) {
             JsonArray r = e.getAsJsonArray();

@@ -58,11 +58,25 @@ class ShapesGeneratorTest {
             for (int k = 0; k < anns.size(); k++) {
                 CocoDataset.Annotation a = anns.get(k);
                 assertEquals(s.masks().get(k), a.mask(), "the file's mask is the generator's");
-                assertArrayEquals(a.mask().bbox(), a.bbox());
-                assertEquals(a.mask().area(), a.area());
+                boolean[] m = a.mask().decode();
+                int x0 = 96;
+                int y0 = 96;
+                int x1 = -1;
+                int y1 = -1;
+                int count = 0;
+                for (int p = 0; p < m.length; p++) {
+                    if (m[p]) {
+                        x0 = Math.min(x0, p % 96);
+                        x1 = Math.max(x1, p % 96);
+                        y0 = Math.min(y0, p / 96);
+                        y1 = Math.max(y1, p / 96);
+                        count++;
+                    }
+                }
+                assertArrayEquals(new double[] {x0, y0, x1 - x0 + 1, y1 - y0 + 1}, a.bbox(), "bbox: the mask's extent");
+                assertEquals(count, a.area(), "area: the mask's pixels");
                 assertTrue(a.area() >= 16);
                 seen.add((int) a.categoryId());
-                boolean[] m = a.mask().decode();
                 Integer colour = null;
                 for (int p = 0; p < m.length; p++) {
                     if (m[p]) {

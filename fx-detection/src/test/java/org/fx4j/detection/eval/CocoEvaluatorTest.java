@@ -60,6 +60,20 @@ class CocoEvaluatorTest {
     }
 
     @Test
+    void imagesAreTakenInIdOrderAsPycocotoolsSortsThem() {
+        // image 2: a far false positive scoring 1.0; image 1: an exact detection scoring 1.0. The tie is
+        // broken by image order, and pycocotools sorts the ids: image 1's true positive comes first.
+        List<GroundTruth> g = List.of(new GroundTruth(1, 1, BOX, 10000, false, null),
+                new GroundTruth(2, 1, BOX, 10000, false, null));
+        List<Detection> d = List.of(new Detection(2, 1, new double[] {300, 300, 50, 50}, 1.0, null),
+                new Detection(1, 1, BOX, 1.0, null));
+        double expected = 51 * 1.0 / 101; // recall 1/2 at precision 1
+        assertEquals(expected, CocoEvaluator.evaluate(g, d, IouType.BBOX, List.of(2L, 1L), List.of(1L)).ap(), 1e-12);
+        assertEquals(expected, CocoEvaluator.evaluate(g, d, IouType.BBOX, List.of(1L, 2L, 2L), List.of(1L)).ap(), 1e-12,
+                "duplicate ids count once");
+    }
+
+    @Test
     void aMatchNeedsIouAtLeastTheThreshold() {
         // 100 x 100 truth, detection 100 x 60 inside it: IoU exactly 0.6 -> matched at 0.50, 0.55, 0.60
         CocoMetrics m = eval(List.of(truth(BOX)), List.of(det(new double[] {10, 10, 100, 60}, 0.9)));

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * RLE strings of random masks, polygon rasterisation of random polygons (sub-pixel, concave,
  * self-intersecting, partly outside the image) and the twelve {@code COCOeval} numbers for boxes and
  * masks on random sets with crowd regions, score ties, several categories, images without objects or
- * without detections, all area ranges and more than 100 detections per image.
+ * without detections, images listed out of id order, all area ranges and more than 100 detections per
+ * image.
  */
 class CocoParityTest {
 
@@ -113,7 +114,7 @@ class CocoParityTest {
             int h = 60 + r.nextInt(200);
             int w = 60 + r.nextInt(200);
             JsonObject img = new JsonObject();
-            img.addProperty("id", i);
+            img.addProperty("id", variant == 4 ? images + 1 - i : i); // variant 4 lists its images by descending id
             img.addProperty("file_name", i + ".png");
             img.addProperty("height", h);
             img.addProperty("width", w);
@@ -129,7 +130,7 @@ class CocoParityTest {
                 boolean crowd = r.nextInt(variant >= 3 ? 3 : 6) == 0;
                 JsonObject a = new JsonObject();
                 a.addProperty("id", annId++);
-                a.addProperty("image_id", i);
+                a.addProperty("image_id", variant == 4 ? images + 1 - i : i);
                 a.addProperty("category_id", cat);
                 MaskRle m = boxMask(b, h, w, r);
                 a.add("bbox", new Gson().toJsonTree(new double[] {b[0], b[1], b[2], b[3]}));
@@ -159,7 +160,7 @@ class CocoParityTest {
                     b = randomBox(r, h, w);
                 }
                 JsonObject d = new JsonObject();
-                d.addProperty("image_id", i);
+                d.addProperty("image_id", variant == 4 ? images + 1 - i : i);
                 d.addProperty("category_id", cat);
                 d.add("bbox", new Gson().toJsonTree(new double[] {b[0], b[1], b[2], b[3]}));
                 // scores on a coarse grid, so that ties happen

@@ -83,17 +83,21 @@ class DetectionTrainerTest {
         assertEquals(2, metrics.getAsJsonArray("epochs").size());
         assertTrue(metrics.getAsJsonArray("epochs").get(1).getAsJsonObject().getAsJsonObject("segm").has("AP50"));
 
+        // interrupted in the middle of epoch 1 (after its first iteration's checkpoint), with a checkpoint
+        // after every iteration
         Path interrupted = dir.resolve("interrupted");
-        DetectionTrainer.Listener stopAtThree = new DetectionTrainer.Listener() {
+        TrainingOptions everyIteration = new TrainingOptions(2, 2, 0, 0.01, 0.9, 1e-4, 2, 0.1,
+                LearningRateSchedule.Kind.COSINE, 10, true, 5, 1e-9);
+        DetectionTrainer.Listener stopAtTwo = new DetectionTrainer.Listener() {
             @Override
             public void onStep(DetectionTrainer.Step s) {
-                if (s.iteration() == 3) {
+                if (s.iteration() == 2) {
                     throw new IllegalStateException("simulated crash");
                 }
             }
         };
         assertThrows(IllegalStateException.class,
-                () -> new DetectionTrainer(spec(), train, val, options(), interrupted, stopAtThree).run(false));
+                () -> new DetectionTrainer(spec(), train, val, everyIteration, interrupted, stopAtTwo).run(false));
         assertTrue(assertThrows(IllegalStateException.class,
                 () -> new DetectionTrainer(spec(), train, val, options(), interrupted, null).run(false)).getMessage()
                 .contains("add --resume"));
@@ -106,7 +110,7 @@ class DetectionTrainerTest {
         };
         List<DetectionTrainer.EpochRecord> resumed = new DetectionTrainer(spec(), train, val, options(), interrupted,
                 collect).run(true);
-        assertTrue(notes.get(0).startsWith("resumed at epoch 2, iteration 2"), notes.toString());
+        assertTrue(notes.get(0).startsWith("resumed at epoch 1, iteration 1"), notes.toString());
         assertEquals(2, resumed.size(), "the first epoch's record survives the resume");
         Map<String, float[]> a = weights(straight.resolve("model.safetensors"));
         Map<String, float[]> b = weights(interrupted.resolve("model.safetensors"));
@@ -123,6 +127,19 @@ class DetectionTrainerTest {
             NDArray image = DetectionImages.toArray(DetectionImages.read(val.imagePath(val.images().get(0))), m);
             Detections d = model.detect(List.of(image)).get(0);
             assertEquals(4, d.masks().getShape().dimension());
+        }
+    }
+
+    @Test
+    void aboutHalfOfTheImagesAreFlippedInEveryEpoch() {
+        for (long seed = 0; seed < 3; seed++) {
+            for (int epoch = 0; epoch < 3; epoch++) {
+                int flipped = 0;
+                for (int i = 0; i < 2000; i++) {
+                    flipped += (int) (DetectionTrainer.mix(seed, epoch, i) & 1);
+                }
+                assertTrue(flipped > 900 && flipped < 1100, "seed " + seed + " epoch " + epoch + ": " + flipped);
+            }
         }
     }
 
