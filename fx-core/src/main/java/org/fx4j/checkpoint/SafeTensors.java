@@ -75,13 +75,6 @@ public final class SafeTensors {
     }
 
     /**
-     * Reads and validates a safetensors header as the format's own reader does: the header length
-     * fits the file and 100 MB, the header is UTF-8 JSON starting with '{' and holding no duplicate
-     * keys, shapes and offsets are non-negative integers, the tensors tile the data section exactly
-     * (sorted by offset: no gap, no overlap, each the size its shape and dtype give, ending where the
-     * file ends) and {@code __metadata__} maps strings to strings.
-     */
-    /**
      * Reads a safetensors file's {@code __metadata__} (after validating the whole header as {@link
      * Checkpoints#read} does).
      *
@@ -108,6 +101,13 @@ public final class SafeTensors {
         }
     }
 
+    /**
+     * Reads and validates a safetensors header as the format's own reader does: the header length
+     * fits the file and 100 MB, the header is UTF-8 JSON starting with '{' and holding no duplicate
+     * keys, shapes and offsets are non-negative integers, the tensors tile the data section exactly
+     * (sorted by offset: no gap, no overlap, each the size its shape and dtype give, ending where the
+     * file ends) and {@code __metadata__} maps strings to strings.
+     */
     static TensorIndex read(FileChannel channel, String source, CheckpointOptions options) throws IOException {
         long size = channel.size();
         if (size < 8) {
