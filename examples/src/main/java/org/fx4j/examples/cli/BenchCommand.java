@@ -248,10 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("threads", JniUtils.getNumThreads());
             result.put("iters", iters);
             result.put("detections", count[0]);
-            result.put("median_ms", round(t.medianMs));
-            result.put("min_ms", round(t.minMs));
-            result.put("max_ms", round(t.maxMs));
-            result.put("peak_rss_mb", peakRssMb());
+            putTiming(result, t);
         }
         PrintWriter w = spec().commandLine().getOut();
         if (json) {
@@ -304,10 +301,7 @@ public final class BenchCommand implements Callable<Integer> {
                 result.put("width", imageWidth);
                 result.put("threads", JniUtils.getNumThreads());
                 result.put("iters", iters);
-                result.put("median_ms", round(t.medianMs));
-                result.put("min_ms", round(t.minMs));
-                result.put("max_ms", round(t.maxMs));
-                result.put("peak_rss_mb", peakRssMb());
+                putTiming(result, t);
             }
         }
         PrintWriter w = spec().commandLine().getOut();
@@ -322,6 +316,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    /** The timing figures of a Mask R-CNN measurement, as the JSON reports them. */
+    private static void putTiming(Map<String, Object> result, Timing t) {
+        result.put("median_ms", round(t.medianMs));
+        result.put("min_ms", round(t.minMs));
+        result.put("max_ms", round(t.maxMs));
+        result.put("peak_rss_mb", peakRssMb());
     }
 
     /** The process's peak resident memory (Linux VmHWM), or -1 where it cannot be read. */
