@@ -66,9 +66,26 @@ public final class DetectionBackbones {
      */
     public static BackboneWithFPN resnetFpnBackbone(String name, int trainableLayers, List<Integer> returnedLayers,
             ExtraFPNBlock extraBlocks, IntFunction<Block> normLayer) {
+        return resnetFpnBackbone(name, trainableLayers, returnedLayers, extraBlocks, normLayer, OUT_CHANNELS);
+    }
+
+    /**
+     * {@link #resnetFpnBackbone(String, int, List, ExtraFPNBlock, IntFunction)} with an FPN of another
+     * width than torchvision's 256 ({@code BackboneWithFPN}'s {@code out_channels}).
+     *
+     * @param name {@code resnet18} .. {@code wide_resnet101_2}
+     * @param trainableLayers stages left trainable, counted from layer4 (0..5; 5 also trains bn1)
+     * @param returnedLayers the layers returned to the FPN, each in [1, 4]; null for all four
+     * @param extraBlocks the FPN's extra levels; null for {@link LastLevelMaxPool}
+     * @param normLayer the ResNet's normalisation; null for {@link FrozenBatchNorm2d}
+     * @param outChannels the FPN's channels (every level)
+     * @return the backbone
+     */
+    public static BackboneWithFPN resnetFpnBackbone(String name, int trainableLayers, List<Integer> returnedLayers,
+            ExtraFPNBlock extraBlocks, IntFunction<Block> normLayer, int outChannels) {
         ResNet backbone = ResNets.builder(name)
                 .optNormLayer(normLayer == null ? FrozenBatchNorm2d::new : normLayer).build();
-        return resnetFpnExtractor(backbone, trainableLayers, returnedLayers, extraBlocks, null);
+        return resnetFpnExtractor(backbone, trainableLayers, returnedLayers, extraBlocks, null, outChannels);
     }
 
     /**
@@ -83,6 +100,23 @@ public final class DetectionBackbones {
      */
     public static BackboneWithFPN resnetFpnExtractor(ResNet backbone, int trainableLayers,
             List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> fpnNormLayer) {
+        return resnetFpnExtractor(backbone, trainableLayers, returnedLayers, extraBlocks, fpnNormLayer, OUT_CHANNELS);
+    }
+
+    /**
+     * {@link #resnetFpnExtractor(ResNet, int, List, ExtraFPNBlock, IntFunction)} with an FPN {@code
+     * outChannels} wide.
+     *
+     * @param backbone the ResNet
+     * @param trainableLayers stages left trainable, counted from layer4 (0..5)
+     * @param returnedLayers the layers returned, each in [1, 4]; null for all four
+     * @param extraBlocks the FPN's extra levels; null for {@link LastLevelMaxPool}
+     * @param fpnNormLayer the FPN's normalisation, or null for none
+     * @param outChannels the FPN's channels (every level)
+     * @return the backbone
+     */
+    public static BackboneWithFPN resnetFpnExtractor(ResNet backbone, int trainableLayers,
+            List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> fpnNormLayer, int outChannels) {
         if (trainableLayers < 0 || trainableLayers > 5) {
             throw new IllegalArgumentException("Trainable layers should be in the range [0,5], got " + trainableLayers);
         }
@@ -108,7 +142,7 @@ public final class DetectionBackbones {
             returnLayers.put("layer" + k, Integer.toString(v));
             inChannels.add(stage2 * (1 << (k - 1)));
         }
-        return new BackboneWithFPN(backbone, returnLayers, inChannels, 256, extraBlocks, fpnNormLayer);
+        return new BackboneWithFPN(backbone, returnLayers, inChannels, outChannels, extraBlocks, fpnNormLayer);
     }
 
     /**
@@ -139,6 +173,24 @@ public final class DetectionBackbones {
      */
     public static Module mobilenetBackbone(String name, boolean fpn, int trainableLayers,
             List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> normLayer) {
+        return mobilenetBackbone(name, fpn, trainableLayers, returnedLayers, extraBlocks, normLayer, OUT_CHANNELS);
+    }
+
+    /**
+     * {@link #mobilenetBackbone(String, boolean, int, List, ExtraFPNBlock, IntFunction)} with {@code
+     * outChannels} output channels (the FPN's, or the 1x1 convolution's without one) instead of 256.
+     *
+     * @param name {@code mobilenet_v2}, {@code mobilenet_v3_large} or {@code mobilenet_v3_small}
+     * @param fpn true for a {@link BackboneWithFPN}; false for {@code features} then a 1x1 convolution
+     * @param trainableLayers stages left trainable, counted from the last (0 .. number of stages)
+     * @param returnedLayers stage numbers returned to the FPN; null for the last two
+     * @param extraBlocks the FPN's extra levels; null for {@link LastLevelMaxPool}
+     * @param normLayer the MobileNet's normalisation; null for {@link FrozenBatchNorm2d}
+     * @param outChannels the output channels
+     * @return the backbone
+     */
+    public static Module mobilenetBackbone(String name, boolean fpn, int trainableLayers,
+            List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> normLayer, int outChannels) {
         IntFunction<Block> norm = normLayer == null ? FrozenBatchNorm2d::new : normLayer;
         MobileNetFeatures model;
         switch (name == null ? "" : name) {
@@ -155,7 +207,7 @@ public final class DetectionBackbones {
                 throw new IllegalArgumentException("unknown MobileNet '" + name + "'; known: " + String.join(", ",
                         MOBILENETS));
         }
-        return mobilenetExtractor(model, fpn, trainableLayers, returnedLayers, extraBlocks, null);
+        return mobilenetExtractor(model, fpn, trainableLayers, returnedLayers, extraBlocks, null, outChannels);
     }
 
     /**
@@ -172,6 +224,27 @@ public final class DetectionBackbones {
      */
     public static Module mobilenetExtractor(MobileNetFeatures model, boolean fpn, int trainableLayers,
             List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> fpnNormLayer) {
+        return mobilenetExtractor(model, fpn, trainableLayers, returnedLayers, extraBlocks, fpnNormLayer, OUT_CHANNELS);
+    }
+
+    /**
+     * {@link #mobilenetExtractor(MobileNetFeatures, boolean, int, List, ExtraFPNBlock, IntFunction)} with
+     * {@code outChannels} output channels instead of 256.
+     *
+     * @param model the MobileNet
+     * @param fpn true for a {@link BackboneWithFPN}
+     * @param trainableLayers stages left trainable (0 .. number of stages)
+     * @param returnedLayers stage numbers returned; null for the last two
+     * @param extraBlocks the FPN's extra levels; null for {@link LastLevelMaxPool}
+     * @param fpnNormLayer the FPN's normalisation, or null for none
+     * @param outChannels the output channels
+     * @return the backbone
+     */
+    public static Module mobilenetExtractor(MobileNetFeatures model, boolean fpn, int trainableLayers,
+            List<Integer> returnedLayers, ExtraFPNBlock extraBlocks, IntFunction<Block> fpnNormLayer, int outChannels) {
+        if (outChannels < 1) {
+            throw new IllegalArgumentException("the backbone's output channels must be positive, got " + outChannels);
+        }
         Sequential features = model.features();
         List<Integer> stages = model.stageIndices();
         int numStages = stages.size();
@@ -189,7 +262,7 @@ public final class DetectionBackbones {
         }
         if (!fpn) {
             Conv2d conv = Conv2d.builder().setInChannels(model.outChannels(features.size() - 1))
-                    .setOutChannels(OUT_CHANNELS).setKernelSize(1).build();
+                    .setOutChannels(outChannels).setKernelSize(1).build();
             return new Sequential(features, conv);
         }
         List<Integer> returned = returnedLayers == null ? List.of(numStages - 2, numStages - 1) : returnedLayers;
@@ -204,7 +277,7 @@ public final class DetectionBackbones {
             returnLayers.put(Integer.toString(index), Integer.toString(v));
             inChannels.add(model.outChannels(index));
         }
-        return new BackboneWithFPN(features, returnLayers, inChannels, OUT_CHANNELS, extraBlocks, fpnNormLayer);
+        return new BackboneWithFPN(features, returnLayers, inChannels, outChannels, extraBlocks, fpnNormLayer);
     }
 
     /**

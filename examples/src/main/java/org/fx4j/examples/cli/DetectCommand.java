@@ -122,9 +122,7 @@ public final class DetectCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), "--key is for nested checkpoints; " + weights
                             + " was written by fx train and holds the state dict at its top level");
                 }
-                model = new DetectionModelSpec(trained.backbone(), trained.numClasses(), trained.trainableLayers(),
-                        trained.categories(), trained.boxRepresentation(), trained.maskLayers(),
-                        trained.config().boxScoreThresh(scoreThresh)).build();
+                model = trained.withConfig(trained.config().boxScoreThresh(scoreThresh)).build();
                 categories = trained.categories();
                 try (StateDict state = Checkpoints.read(weights, manager)) {
                     Checkpoints.load(model, state, manager, true);

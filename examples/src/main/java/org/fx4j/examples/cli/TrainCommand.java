@@ -74,12 +74,16 @@ public final class TrainCommand implements Callable<Integer> {
             + " default ${DEFAULT-VALUE}); also the generated shapes' size.")
     private int size;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "Base learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.005", description = "Base learning rate (default ${DEFAULT-VALUE}).")
     private double lr;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the data order, flips, samplers and the"
             + " generated training shapes (default ${DEFAULT-VALUE}).")
     private long seed;
+
+    @Option(names = "--fpn-channels", defaultValue = "128", paramLabel = "C", description = "Channels of the FPN's"
+            + " levels, which the RPN and both heads take (default ${DEFAULT-VALUE}; torchvision: 256).")
+    private int fpnChannels;
 
     @Option(names = "--box-head", defaultValue = "256", paramLabel = "N", description = "Width of the box head's two"
             + " fully connected layers (default ${DEFAULT-VALUE}; torchvision: 1024).")
@@ -126,8 +130,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "nothing to resume: " + out.resolve(
                     DetectionTrainer.CHECKPOINT) + " does not exist");
         }
-        if (boxHead < 1 || maskHead.isEmpty() || maskHead.stream().anyMatch(c -> c < 1)) {
-            throw new ParameterException(spec.commandLine(), "--box-head and every --mask-head width must be positive");
+        if (fpnChannels < 1 || boxHead < 1 || maskHead.isEmpty() || maskHead.stream().anyMatch(c -> c < 1)) {
+            throw new ParameterException(spec.commandLine(), "--fpn-channels, --box-head and every --mask-head width"
+                    + " must be positive");
         }
         if (!(lr > 0) || Double.isInfinite(lr)) {
             throw new ParameterException(spec.commandLine(), "--lr must be positive and finite, got " + lr);
@@ -159,14 +164,14 @@ public final class TrainCommand implements Callable<Integer> {
             train = CocoDataset.open(source.data);
         }
         List<String> names = train.categories().stream().map(CocoDataset.Category::name).toList();
-        DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, boxHead, maskHead,
-                trainingConfig(size));
+        DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, fpnChannels,
+                boxHead, maskHead, trainingConfig(size));
         TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, 0.9, 1e-4, 100, 0.001,
                 LearningRateSchedule.Kind.COSINE, 10, true, seed, 5);
-        w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d), box head %d, mask head %s, %d classes,"
-                + " %d images of side %d, batch %d, SGD lr %s momentum 0.9 weight decay 1e-4, warm-up 100 iterations,"
-                + " cosine%s%s%n", backbone, layers, boxHead, maskHead, train.numClasses(), train.images().size(), size,
-                batch, lr,
+        w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d, FPN %d channels), box head %d, mask"
+                + " head %s, %d classes, %d images of side %d, batch %d, SGD lr %s momentum 0.9 weight decay 1e-4,"
+                + " warm-up 100 iterations, cosine%s%s%n", backbone, layers, fpnChannels, boxHead, maskHead,
+                train.numClasses(), train.images().size(), size, batch, lr,
                 epochs > 0 ? ", " + epochs + " epochs" : "", minutes > 0 ? ", " + minutes + " minutes" : "");
         w.flush();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), minutes * 60);

@@ -68,6 +68,18 @@ class FxTrainTest {
     }
 
     @Test
+    void theModelFileDescribesTheDefaultConfiguration() throws IOException {
+        org.fx4j.detection.train.DetectionModelSpec s = org.fx4j.detection.train.DetectionModelSpec.read(
+                dir.resolve("run/model.safetensors"));
+        assertEquals(128, s.fpnChannels());
+        assertEquals(256, s.boxRepresentation());
+        assertEquals(java.util.List.of(128, 128), s.maskLayers());
+        JsonObject options = JsonParser.parseString(Files.readString(dir.resolve("run/metrics.json"))).getAsJsonObject()
+                .getAsJsonObject("options");
+        assertEquals(0.005, options.get("learning_rate").getAsDouble());
+    }
+
+    @Test
     void detectAndEvalNeedNoOtherFlag() {
         String weights = dir.resolve("run/model.safetensors").toString();
         FxRun d = FxRun.fx("detect", dir.resolve("val/images/000000.png").toString(), "--weights", weights,
@@ -104,6 +116,10 @@ class FxTrainTest {
         assertTrue(r.err.contains("--trainable-layers must be in [0, 5]"), r.err);
         r = FxRun.fx("train", "--data", data, "--backbone", "resnet18", "--out", out);
         assertTrue(r.err.contains("give --epochs, --minutes or both"), r.err);
+        r = FxRun.fx("train", "--data", data, "--backbone", "resnet18", "--epochs", "1", "--fpn-channels", "0", "--out",
+                out);
+        assertEquals(FxCli.BAD_INPUT, r.code);
+        assertTrue(r.err.contains("--fpn-channels, --box-head and every --mask-head width must be positive"), r.err);
         r = FxRun.fx("train", "--data", data, "--shapes", "5", "--backbone", "resnet18", "--epochs", "1", "--out", out);
         assertEquals(FxCli.BAD_INPUT, r.code);
         r = FxRun.fx("eval", "--weights", dir.resolve("nothing.safetensors").toString(), "--data", data);

@@ -33,34 +33,55 @@ import org.fx4j.nn.Module;
  * What a trained Mask R-CNN is, so that its weights file alone rebuilds it: the backbone ({@code
  * resnet18}, {@code resnet50} or {@code mobilenet_v3_large}, with BatchNorm2d as torchvision uses
  * without pretrained weights, and an FPN), the trainable stages, the classes (background included)
- * with the categories' names, the heads' sizes (torchvision's {@code TwoMLPHead} representation and
- * {@code MaskRCNNHeads} layers; {@link #TORCHVISION_BOX_REPRESENTATION} and {@link
- * #TORCHVISION_MASK_LAYERS} are torchvision's) and every {@link RcnnConfig} setting. Stored as JSON
+ * with the categories' names, the FPN's width and the heads' sizes (torchvision's {@code TwoMLPHead}
+ * representation and {@code MaskRCNNHeads} layers; {@link #TORCHVISION_FPN_CHANNELS}, {@link
+ * #TORCHVISION_BOX_REPRESENTATION} and {@link #TORCHVISION_MASK_LAYERS} are torchvision's) and every
+ * {@link RcnnConfig} setting. Stored as JSON
  * under the safetensors metadata key {@value #METADATA_KEY}.
  *
  * @param backbone the backbone's name
  * @param numClasses classes including the background
  * @param trainableLayers trainable backbone stages, counted from the last
  * @param categories the names of labels 1..numClasses-1
+ * @param fpnChannels the FPN's channels (every level; the RPN and both heads take this width)
  * @param boxRepresentation the box head's two fully connected layers' width
  * @param maskLayers the mask head's 3x3 convolutions' channels (the predictor's transposed
  *     convolution takes the last one's width)
  * @param config the detection settings
  */
 public record DetectionModelSpec(String backbone, int numClasses, int trainableLayers, List<String> categories,
-        int boxRepresentation, List<Integer> maskLayers, RcnnConfig config) {
+        int fpnChannels, int boxRepresentation, List<Integer> maskLayers, RcnnConfig config) {
 
     /** The metadata key of the specification in a safetensors file. */
     public static final String METADATA_KEY = "fx4j.detection_model";
     /** The backbones {@link #build()} knows. */
     public static final List<String> BACKBONES = List.of("resnet18", "resnet50", "mobilenet_v3_large");
+    /** torchvision's FPN width ({@code out_channels} of its detection backbones). */
+    public static final int TORCHVISION_FPN_CHANNELS = DetectionBackbones.OUT_CHANNELS;
     /** torchvision's box head width. */
     public static final int TORCHVISION_BOX_REPRESENTATION = 1024;
     /** torchvision's mask head layers. */
     public static final List<Integer> TORCHVISION_MASK_LAYERS = List.of(256, 256, 256, 256);
 
     /**
-     * A specification with torchvision's head sizes.
+     * A specification with torchvision's FPN width (256) and the given head sizes.
+     *
+     * @param backbone the backbone's name
+     * @param numClasses classes including the background
+     * @param trainableLayers trainable backbone stages
+     * @param categories the names of labels 1..numClasses-1
+     * @param boxRepresentation the box head's width
+     * @param maskLayers the mask head's convolutions' channels
+     * @param config the detection settings
+     */
+    public DetectionModelSpec(String backbone, int numClasses, int trainableLayers, List<String> categories,
+            int boxRepresentation, List<Integer> maskLayers, RcnnConfig config) {
+        this(backbone, numClasses, trainableLayers, categories, TORCHVISION_FPN_CHANNELS, boxRepresentation,
+                maskLayers, config);
+    }
+
+    /**
+     * A specification with torchvision's FPN and head sizes.
      *
      * @param backbone the backbone's name
      * @param numClasses classes including the background
@@ -70,8 +91,8 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
      */
     public DetectionModelSpec(String backbone, int numClasses, int trainableLayers, List<String> categories,
             RcnnConfig config) {
-        this(backbone, numClasses, trainableLayers, categories, TORCHVISION_BOX_REPRESENTATION, TORCHVISION_MASK_LAYERS,
-                config);
+        this(backbone, numClasses, trainableLayers, categories, TORCHVISION_FPN_CHANNELS, TORCHVISION_BOX_REPRESENTATION,
+                TORCHVISION_MASK_LAYERS, config);
     }
 
     /**
@@ -98,6 +119,9 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
             throw new IllegalArgumentException("Trainable layers should be in the range [0," + max + "], got "
                     + trainableLayers + " (backbone " + backbone + ")");
         }
+        if (fpnChannels < 1) {
+            throw new IllegalArgumentException("the FPN's channels must be positive, got " + fpnChannels);
+        }
         if (boxRepresentation < 1 || maskLayers.isEmpty() || maskLayers.stream().anyMatch(c -> c == null || c < 1)) {
             throw new IllegalArgumentException("head sizes must be positive with at least one mask layer, got box "
                     + boxRepresentation + " and mask " + maskLayers);
@@ -123,19 +147,31 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
     }
 
     /**
+     * This specification with other detection settings (thresholds, sizes).
+     *
+     * @param other the settings
+     * @return a new specification
+     */
+    public DetectionModelSpec withConfig(RcnnConfig other) {
+        return new DetectionModelSpec(backbone, numClasses, trainableLayers, categories, fpnChannels, boxRepresentation,
+                maskLayers, other);
+    }
+
+    /**
      * Builds the model, not initialised.
      *
      * @return the model
      */
     public MaskRCNN build() {
         Module body = backbone.startsWith("resnet")
-                ? DetectionBackbones.resnetFpnBackbone(backbone, trainableLayers, null, null, BatchNorm2d::new)
-                : DetectionBackbones.mobilenetBackbone(backbone, true, trainableLayers, null, null, BatchNorm2d::new);
+                ? DetectionBackbones.resnetFpnBackbone(backbone, trainableLayers, null, null, BatchNorm2d::new, fpnChannels)
+                : DetectionBackbones.mobilenetBackbone(backbone, true, trainableLayers, null, null, BatchNorm2d::new,
+                        fpnChannels);
         int last = maskLayers.get(maskLayers.size() - 1);
         RcnnParts parts = new RcnnParts()
-                .boxHead(new TwoMLPHead(DetectionBackbones.OUT_CHANNELS * 7 * 7, boxRepresentation))
+                .boxHead(new TwoMLPHead(fpnChannels * 7 * 7, boxRepresentation))
                 .boxPredictor(new FastRCNNPredictor(boxRepresentation, numClasses))
-                .maskHead(new MaskRCNNHeads(DetectionBackbones.OUT_CHANNELS, maskLayers, 1, null))
+                .maskHead(new MaskRCNNHeads(fpnChannels, maskLayers, 1, null))
                 .maskPredictor(new MaskRCNNPredictor(last, last, numClasses));
         return new MaskRCNN(body, null, config, parts);
     }
@@ -151,6 +187,7 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
         JsonArray cats = new JsonArray();
         categories.forEach(cats::add);
         o.add("categories", cats);
+        o.addProperty("fpn_channels", fpnChannels);
         o.addProperty("box_representation", boxRepresentation);
         JsonArray mask = new JsonArray();
         maskLayers.forEach(mask::add);
@@ -187,8 +224,10 @@ public record DetectionModelSpec(String backbone, int numClasses, int trainableL
             for (JsonElement e : o.getAsJsonArray("mask_layers")) {
                 mask.add(e.getAsInt());
             }
+            // files written before the FPN's width was a setting have torchvision's
+            int fpn = o.has("fpn_channels") ? o.get("fpn_channels").getAsInt() : TORCHVISION_FPN_CHANNELS;
             return new DetectionModelSpec(o.get("backbone").getAsString(), o.get("num_classes").getAsInt(),
-                    o.get("trainable_layers").getAsInt(), cats, o.get("box_representation").getAsInt(), mask,
+                    o.get("trainable_layers").getAsInt(), cats, fpn, o.get("box_representation").getAsInt(), mask,
                     RcnnConfig.fromStrings(config));
         } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException
                 | UnsupportedOperationException e) {

@@ -101,7 +101,9 @@ public final class LearningCurve {
         g.setColor(Color.GRAY);
         for (double d = lo; d <= hi; d++) {
             int y = y0 + h - (int) ((d - lo) / (hi - lo) * h);
-            g.drawString(String.format(Locale.ROOT, "%g", Math.pow(10, d)), x0 - 50, y + 4);
+            // decades as plain numbers: 0.001, 0.01, ... 1, 10, 100
+            String label = java.math.BigDecimal.ONE.scaleByPowerOfTen((int) d).stripTrailingZeros().toPlainString();
+            g.drawString(label, x0 - 50, y + 4);
         }
         g.drawString(String.format(Locale.ROOT, "%.0f", xMax), x0 + w - 30, y0 + h + 16);
         String[] names = new String[series];

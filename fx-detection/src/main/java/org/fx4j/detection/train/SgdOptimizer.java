@@ -83,7 +83,10 @@ public final class SgdOptimizer implements AutoCloseable {
                 NDArray p = e.getValue().getArray();
                 NDArray g = p.getGradient();
                 g.attach(scope);
-                NDArray d = weightDecay == 0 ? g : g.add(scope(p.mul(weightDecay), scope));
+                if (weightDecay != 0) {
+                    g.addi(scope(p.mul(weightDecay), scope)); // the gradient is zeroed below: no copy needed
+                }
+                NDArray d = g;
                 NDArray buf = buffers.get(e.getKey());
                 if (momentum == 0) {
                     buf = d;

@@ -50,7 +50,7 @@ class DetectionTrainerTest {
     }
 
     private static DetectionModelSpec spec() {
-        return new DetectionModelSpec("resnet18", 4, 5, List.of("circle", "square", "triangle"),
+        return new DetectionModelSpec("resnet18", 4, 5, List.of("circle", "square", "triangle"), 64, 128, List.of(64),
                 new RcnnConfig().minSize(64).maxSize(64).rpnPreNmsTopNTrain(100).rpnPostNmsTopNTrain(50)
                         .rpnPreNmsTopNTest(50).rpnPostNmsTopNTest(20).boxBatchSizePerImage(32));
     }
