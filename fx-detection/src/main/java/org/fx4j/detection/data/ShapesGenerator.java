@@ -58,8 +58,11 @@ public final class ShapesGenerator {
      * @param picture the RGB image
      * @param categories each instance's category id (1 circle, 2 square, 3 triangle)
      * @param masks each instance's visible mask
+     * @param fullAreas each instance's area in pixels before later shapes covered part of it (the
+     *     visible mask keeps at least {@code 100 - MAX_HIDDEN_PERCENT} % of it)
      */
-    public record Sample(BufferedImage picture, List<Integer> categories, List<MaskRle> masks) {}
+    public record Sample(BufferedImage picture, List<Integer> categories, List<MaskRle> masks,
+            List<Integer> fullAreas) {}
 
     /** A shape's pixel test, in pixel-centre coordinates. */
     private interface Shape {
@@ -123,7 +126,7 @@ public final class ShapesGenerator {
         for (boolean[] v : visible) {
             masks.add(MaskRle.encode(v, size, size));
         }
-        return new Sample(picture, List.copyOf(cats), List.copyOf(masks));
+        return new Sample(picture, List.copyOf(cats), List.copyOf(masks), List.copyOf(fullAreas));
     }
 
     /**
@@ -266,7 +269,7 @@ public final class ShapesGenerator {
                     throw new UncheckedIOException(e);
                 }
                 // Keep the annotations only; the pictures are on disk.
-                samples[i] = new Sample(null, s.categories(), s.masks());
+                samples[i] = new Sample(null, s.categories(), s.masks(), s.fullAreas());
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();

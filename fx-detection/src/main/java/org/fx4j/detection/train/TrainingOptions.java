@@ -48,7 +48,7 @@ public record TrainingOptions(int batchSize, int epochs, double minutes, double 
     }
 
     /**
-     * The defaults fx train uses: batch 2, SGD lr 0.01, momentum 0.9, weight decay 1e-4, 100 warm-up
+     * The defaults fx train uses: batch 2, SGD lr 0.005, momentum 0.9, weight decay 1e-4, 100 warm-up
      * iterations from 0.001, cosine decay, clipping at norm 10, flips, seed 0, checkpoints every 5 minutes.
      *
      * @param epochs the epochs (0 for the time budget only)
@@ -56,7 +56,7 @@ public record TrainingOptions(int batchSize, int epochs, double minutes, double 
      * @return the options
      */
     public static TrainingOptions defaults(int epochs, double minutes) {
-        return new TrainingOptions(2, epochs, minutes, 0.01, 0.9, 1e-4, 100, 0.001, LearningRateSchedule.Kind.COSINE,
+        return new TrainingOptions(2, epochs, minutes, 0.005, 0.9, 1e-4, 100, 0.001, LearningRateSchedule.Kind.COSINE,
                 10, true, 0, 5);
     }
 

@@ -29,7 +29,7 @@ class CocoDatasetTest {
     private static final String FILE = """
             {"images": [{"id": 7, "file_name": "a.png", "height": 6, "width": 8},
                         {"id": 9, "file_name": "b.png", "height": 6, "width": 8}],
-             "categories": [{"id": 90, "name": "toaster"}, {"id": 3, "name": "car"}, {"id": 18, "name": "dog"}],
+             "categories": [{"id": 90, "name": "apple"}, {"id": 3, "name": "zebra"}, {"id": 18, "name": "dog"}],
              "annotations": [
                {"id": 1, "image_id": 7, "category_id": 3, "bbox": [2, 1, 4, 3], "area": 12, "iscrowd": 0,
                 "segmentation": [[2, 1, 6, 1, 6, 4, 2, 4]]},
@@ -61,7 +61,8 @@ class CocoDatasetTest {
         assertEquals(1, ds.label(3));
         assertEquals(2, ds.label(18));
         assertEquals(3, ds.label(90));
-        assertEquals("toaster", ds.category(3).name());
+        assertEquals("apple", ds.category(3).name()); // by id, not by name
+        assertEquals("zebra", ds.category(1).name());
         assertEquals(4, ds.numClasses());
         List<CocoDataset.Annotation> a = ds.annotations(7);
         assertEquals(3, a.size());

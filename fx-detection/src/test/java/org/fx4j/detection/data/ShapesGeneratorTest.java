@@ -38,6 +38,24 @@ class ShapesGeneratorTest {
     }
 
     @Test
+    void noShapeIsHiddenMoreThanTheBound() {
+        ShapesGenerator gen = new ShapesGenerator(96, 5);
+        int occluded = 0;
+        for (int i = 0; i < 300; i++) {
+            ShapesGenerator.Sample s = gen.generate(i);
+            for (int k = 0; k < s.masks().size(); k++) {
+                long visible = s.masks().get(k).area();
+                int full = s.fullAreas().get(k);
+                assertTrue(visible <= full);
+                assertTrue(visible * 100 >= (long) full * 60, // the documented bound: at most 40 % hidden
+                        "image " + i + " shape " + k + ": " + visible + " of " + full + " pixels visible");
+                occluded += visible < full ? 1 : 0;
+            }
+        }
+        assertTrue(occluded > 20, "the set overlaps shapes: " + occluded + " partly hidden");
+    }
+
+    @Test
     void masksAreExactDisjointAndReadBack() throws IOException {
         ShapesGenerator gen = new ShapesGenerator(96, 11);
         int written = gen.write(20, dir);
