@@ -35,7 +35,10 @@ public final class DetectionBackbones {
     public static final int DEFAULT_TRAINABLE_LAYERS = 3;
     /** {@code mobilenet_backbone}'s default number of trainable stages. */
     public static final int DEFAULT_MOBILENET_TRAINABLE_LAYERS = 2;
-    /** The channels of every backbone output (torchvision's {@code out_channels}). */
+    /**
+     * The channels of every backbone output (torchvision's {@code out_channels}), unless an overload
+     * with {@code outChannels} is given another width.
+     */
     public static final int OUT_CHANNELS = 256;
     /** The MobileNets {@link #mobilenetBackbone} builds. */
     public static final List<String> MOBILENETS = List.of("mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small");

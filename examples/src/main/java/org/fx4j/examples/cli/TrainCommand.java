@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fx4j.detection.data.CocoDataset;
 import org.fx4j.detection.data.ShapesGenerator;
-import org.fx4j.detection.rcnn.RcnnConfig;
 import org.fx4j.detection.train.DetectionModelSpec;
 import org.fx4j.detection.train.DetectionTrainer;
 import org.fx4j.detection.train.LearningRateSchedule;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code fx train (--shapes N | --data DIR) [--val DIR] --backbone NAME [--trainable-layers K]
- * [--minutes M] [--epochs E] [--batch B] [--size S] [--resume] --out RUN}: trains a Mask R-CNN from
+ * [--minutes M] [--epochs E] [--batch B] [--size S] [--lr LR] [--seed S] [--fpn-channels C]
+ * [--box-head N] [--mask-head C,C] [--resume] --out RUN}: trains a Mask R-CNN from
  * torchvision's random initialisation and writes {@code RUN/model.safetensors} (with its
  * configuration, so {@code fx detect} and {@code fx eval} need no other flag), {@code
  * RUN/metrics.json}, {@code RUN/curve.png} and {@code RUN/checkpoint.safetensors}.
@@ -165,7 +165,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         List<String> names = train.categories().stream().map(CocoDataset.Category::name).toList();
         DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, fpnChannels,
-                boxHead, maskHead, trainingConfig(size));
+                boxHead, maskHead, DetectionModelSpec.lightConfig(size));
         TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, 0.9, 1e-4, 100, 0.001,
                 LearningRateSchedule.Kind.COSINE, 10, true, seed, 5);
         w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d, FPN %d channels), box head %d, mask"
@@ -188,17 +188,6 @@ public final class TrainCommand implements Callable<Integer> {
                 + out.resolve("curve.png"));
         w.flush();
         return 0;
-    }
-
-    /**
-     * The detection settings fx train uses: images resized to {@code size} (min = max size), fewer RPN
-     * proposals (600 before and 300 after NMS in training, 300 / 100 at test) and 64 sampled RoIs per
-     * image instead of 512: the shapes have at most five objects, and the RoI heads (the mask head
-     * runs on every positive RoI) dominate a step.
-     */
-    static RcnnConfig trainingConfig(int size) {
-        return new RcnnConfig().minSize(size).maxSize(size).rpnPreNmsTopNTrain(600).rpnPostNmsTopNTrain(300)
-                .rpnPreNmsTopNTest(300).rpnPostNmsTopNTest(100).boxBatchSizePerImage(64);
     }
 
     /** Renders the trainer's progress: one rewritten line on a terminal, a line every 50 iterations otherwise. */

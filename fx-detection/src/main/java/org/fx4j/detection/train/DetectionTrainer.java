@@ -421,6 +421,20 @@ public final class DetectionTrainer {
         listener.onMessage("checkpoint written after iteration " + state.iteration);
     }
 
+    /** The settings a resumed run must share for the same updates, as strings. */
+    private Map<String, String> optimiserSettings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("learning_rate", Double.toString(options.learningRate()));
+        m.put("momentum", Double.toString(options.momentum()));
+        m.put("weight_decay", Double.toString(options.weightDecay()));
+        m.put("warmup_iterations", Integer.toString(options.warmupIterations()));
+        m.put("warmup_factor", Double.toString(options.warmupFactor()));
+        m.put("schedule", options.schedule().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("clip_norm", Double.toString(options.clipNorm()));
+        m.put("flip", Boolean.toString(options.flip()));
+        return m;
+    }
+
     private JsonObject stateJson(State state) {
         JsonObject o = new JsonObject();
         o.addProperty("epoch", state.epoch);
@@ -431,6 +445,7 @@ public final class DetectionTrainer {
         o.addProperty("seed", options.seed());
         o.addProperty("train_images", train.images().size());
         o.addProperty("train_fingerprint", fingerprint(train));
+        optimiserSettings().forEach(o::addProperty);
         JsonArray sums = new JsonArray();
         for (double v : state.epochSums) {
             sums.add(v);
@@ -471,6 +486,18 @@ public final class DetectionTrainer {
                     + o.get("seed") + " on " + o.get("train_images") + " images; resume with the same batch, seed and"
                     + " training set (the file names and annotation counts must match; now batch " + options.batchSize() + ", seed " + options.seed() + ", "
                     + train.images().size() + " images)");
+        }
+        List<String> changed = new ArrayList<>();
+        optimiserSettings().forEach((k, v) -> {
+            // checkpoints written before these settings were recorded are not checked
+            if (o.has(k) && !o.get(k).getAsString().equals(v)) {
+                changed.add(k + " " + o.get(k).getAsString() + " (now " + v + ")");
+            }
+        });
+        if (!changed.isEmpty()) {
+            throw new IllegalStateException("the checkpoint in " + runDir + " was trained with "
+                    + String.join(", ", changed) + "; resume with the same optimiser settings (fx train: --lr), or"
+                    + " choose another output directory");
         }
         try (StateDict weights = Checkpoints.read(checkpoint, manager,
                 CheckpointOptions.builder().optOnlyPrefixed(MODEL_PREFIX).build())) {

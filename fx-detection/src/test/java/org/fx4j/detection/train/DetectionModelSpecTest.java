@@ -57,6 +57,16 @@ class DetectionModelSpecTest {
     }
 
     @Test
+    void mobileNetTakesTheWidthToo() {
+        Map<String, Parameter> p = new DetectionModelSpec("mobilenet_v3_large", 3, 6, List.of("a", "b"), 32, 64,
+                List.of(16), new RcnnConfig()).build().namedParameters();
+        assertEquals(new Shape(32, 32, 3, 3), p.get("backbone.fpn.layer_blocks.0.0.weight").getShape());
+        assertEquals(new Shape(32, 32, 3, 3), p.get("rpn.head.conv.0.0.weight").getShape());
+        assertEquals(new Shape(64, 32 * 7 * 7), p.get("roi_heads.box_head.fc6.weight").getShape());
+        assertEquals(new Shape(16, 32, 3, 3), p.get("roi_heads.mask_head.0.0.weight").getShape());
+    }
+
+    @Test
     void withConfigKeepsTheArchitecture() {
         DetectionModelSpec s = spec(64).withConfig(new RcnnConfig().boxScoreThresh(0.5));
         assertEquals(64, s.fpnChannels());

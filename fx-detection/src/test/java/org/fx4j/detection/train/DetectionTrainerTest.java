@@ -153,6 +153,11 @@ class DetectionTrainerTest {
         TrainingOptions oneEpoch = new TrainingOptions(2, 1, 0, 0.01, 0.9, 1e-4, 2, 0.1,
                 LearningRateSchedule.Kind.COSINE, 10, false, 5, 60);
         new DetectionTrainer(spec(), train, null, oneEpoch, other, null).run(false);
+        TrainingOptions otherRate = new TrainingOptions(2, 2, 0, 0.02, 0.9, 1e-4, 2, 0.1,
+                LearningRateSchedule.Kind.COSINE, 10, false, 5, 60);
+        String msg = assertThrows(IllegalStateException.class,
+                () -> new DetectionTrainer(spec(), train, null, otherRate, other, null).run(true)).getMessage();
+        assertTrue(msg.contains("learning_rate 0.01 (now 0.02)"), msg);
         DetectionModelSpec mobile = new DetectionModelSpec("resnet18", 4, 3, spec().categories(), spec().config());
         assertTrue(assertThrows(IllegalStateException.class,
                 () -> new DetectionTrainer(mobile, train, null, oneEpoch, other, null).run(true)).getMessage()
