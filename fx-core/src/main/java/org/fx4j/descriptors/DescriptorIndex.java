@@ -1,0 +1,265 @@
+package org.fx4j.descriptors;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An exact cosine-similarity index over descriptors, for collections small enough to compare a query
+ * with every entry (tens of thousands): entries are unit vectors (normalised on {@link #add}), a
+ * search returns the {@code k} best scores in descending order (ties in insertion order), and
+ * {@link #pairs} lists near-duplicate pairs. Saved in a small binary file (identifiers and float32
+ * vectors).
+ */
+public final class DescriptorIndex {
+
+    private static final String MAGIC = "FX4J-DESCRIPTOR-INDEX";
+    private static final int VERSION = 1;
+
+    private final int dimension;
+    private final List<String> ids = new ArrayList<>();
+    private final List<float[]> vectors = new ArrayList<>();
+    private final Map<String, Integer> positions = new HashMap<>();
+
+    /** A search result: the entry's identifier and its cosine similarity with the query. */
+    public record Hit(String id, double score) {}
+
+    /** Two entries whose cosine similarity reaches a threshold ({@code first} was added first). */
+    public record Pair(String first, String second, double score) {}
+
+    /**
+     * Creates an empty index.
+     *
+     * @param dimension the descriptors' length
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public DescriptorIndex(int dimension) {
+        if (dimension < 1) {
+            throw new IllegalArgumentException("descriptor dimension must be positive, got " + dimension);
+        }
+        this.dimension = dimension;
+    }
+
+    /** @return the descriptors' length */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** @return the number of entries */
+    public int size() {
+        return ids.size();
+    }
+
+    /** @return the identifiers, in insertion order */
+    public List<String> ids() {
+        return Collections.unmodifiableList(ids);
+    }
+
+    /**
+     * Returns whether an identifier is in the index.
+     *
+     * @param id the identifier
+     * @return true if present
+     */
+    public boolean contains(String id) {
+        return positions.containsKey(id);
+    }
+
+    /**
+     * Adds a descriptor (a normalised copy; the caller's array is not modified).
+     *
+     * @param id a unique identifier (a file path, say)
+     * @param descriptor the descriptor, of {@link #dimension()} finite values
+     * @throws IllegalArgumentException for a duplicate identifier, a wrong length, a non-finite value or
+     *     a zero vector
+     */
+    public void add(String id, float[] descriptor) {
+        if (id == null) {
+            throw new IllegalArgumentException("a descriptor needs an identifier");
+        }
+        if (positions.containsKey(id)) {
+            throw new IllegalArgumentException("'" + id + "' is already in the index");
+        }
+        float[] unit = unit(descriptor, "descriptor of '" + id + "'");
+        positions.put(id, ids.size());
+        ids.add(id);
+        vectors.add(unit);
+    }
+
+    /**
+     * The {@code k} entries most similar to a query.
+     *
+     * @param query a descriptor of {@link #dimension()} values (normalised here)
+     * @param k how many results at most
+     * @return the results, best first; fewer when the index is smaller
+     * @throws IllegalArgumentException for a bad query or k below 1
+     */
+    public List<Hit> search(float[] query, int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+        float[] q = unit(query, "query");
+        int n = vectors.size();
+        double[] scores = new double[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = dot(q, vectors.get(i));
+        }
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Double.compare(scores[b], scores[a])); // stable: ties keep insertion order
+        List<Hit> hits = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, n); i++) {
+            hits.add(new Hit(ids.get(order.get(i)), scores[order.get(i)]));
+        }
+        return hits;
+    }
+
+    /**
+     * Every pair of entries with a cosine similarity of at least {@code threshold}, best first (ties
+     * in insertion order of the first, then the second entry).
+     *
+     * @param threshold the similarity from which two entries count as near-duplicates
+     * @return the pairs
+     */
+    public List<Pair> pairs(double threshold) {
+        if (!(threshold >= -1 && threshold <= 1)) {
+            throw new IllegalArgumentException("a cosine threshold lies in [-1, 1], got " + threshold);
+        }
+        List<Pair> out = new ArrayList<>();
+        for (int i = 0; i < vectors.size(); i++) {
+            for (int j = i + 1; j < vectors.size(); j++) {
+                double s = dot(vectors.get(i), vectors.get(j));
+                if (s >= threshold) {
+                    out.add(new Pair(ids.get(i), ids.get(j), s));
+                }
+            }
+        }
+        out.sort((a, b) -> Double.compare(b.score(), a.score()));
+        return out;
+    }
+
+    /**
+     * Writes the index (to a temporary file, then moved into place).
+     *
+     * @param file the file
+     * @throws IOException if writing fails
+     */
+    public void save(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            out.writeUTF(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(dimension);
+            out.writeInt(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                out.writeUTF(ids.get(i));
+                for (float v : vectors.get(i)) {
+                    out.writeFloat(v);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads an index written by {@link #save}.
+     *
+     * @param file the file
+     * @return the index
+     * @throws IOException naming the file if it is not an index, is truncated or is inconsistent
+     */
+    public static DescriptorIndex load(Path file) throws IOException {
+        long size = Files.size(file);
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            String magic;
+            try {
+                magic = in.readUTF();
+            } catch (IOException e) {
+                magic = null;
+            }
+            if (!MAGIC.equals(magic)) {
+                throw new IOException(file + " is not an fx4j descriptor index (written by `fx index` or"
+                        + " DescriptorIndex.save)");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IOException(file + " is a descriptor index of format " + version + "; this fx4j reads "
+                        + VERSION);
+            }
+            int dimension = in.readInt();
+            int count = in.readInt();
+            if (dimension < 1 || count < 0 || (long) count * dimension * 4 > size) {
+                throw new IOException(file + " declares " + count + " descriptors of dimension " + dimension
+                        + ", more than its " + size + " bytes hold");
+            }
+            DescriptorIndex index = new DescriptorIndex(dimension);
+            for (int i = 0; i < count; i++) {
+                String id = in.readUTF();
+                float[] v = new float[dimension];
+                for (int d = 0; d < dimension; d++) {
+                    v[d] = in.readFloat();
+                }
+                try {
+                    index.add(id, v);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(file + ": entry " + i + " is invalid: " + e.getMessage(), e);
+                }
+            }
+            if (in.read() != -1) {
+                throw new IOException(file + " has bytes after its " + count + " descriptors");
+            }
+            return index;
+        } catch (EOFException e) {
+            throw new IOException(file + " is truncated (a descriptor index cut short)", e);
+        }
+    }
+
+    private float[] unit(float[] v, String what) {
+        if (v == null || v.length != dimension) {
+            throw new IllegalArgumentException(what + " has " + (v == null ? "no" : Integer.toString(v.length))
+                    + " values; the index holds descriptors of dimension " + dimension);
+        }
+        double sq = 0;
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                throw new IllegalArgumentException(what + " has a non-finite value (" + x + ")");
+            }
+            sq += (double) x * x;
+        }
+        if (sq == 0) {
+            throw new IllegalArgumentException(what + " is the zero vector, which has no direction to compare");
+        }
+        double norm = Math.sqrt(sq);
+        float[] out = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            out[i] = (float) (v[i] / norm);
+        }
+        return out;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+}
