@@ -1,7 +1,8 @@
 /**
  * Image descriptors from intermediate features, for retrieval and copy detection: global pooling of
  * a feature map ({@link org.fx4j.descriptors.Pooling}: average, max, generalised mean), L2
- * normalisation ({@link org.fx4j.descriptors.Descriptors}) and a searchable, savable collection of
+ * normalisation ({@link org.fx4j.descriptors.Descriptors}), PCA whitening ({@link
+ * org.fx4j.descriptors.PcaWhitening}) and a searchable, savable collection of
  * descriptors ({@link org.fx4j.descriptors.DescriptorIndex}).
  */
 package org.fx4j.descriptors;
