@@ -232,6 +232,20 @@ public final class DescriptorIndex {
         }
     }
 
+    /** The stored unit vector of entry {@code i} (not a copy: callers in this package only read it). */
+    float[] unitVector(int i) {
+        return vectors.get(i);
+    }
+
+    /** A normalised copy of a query, checked as {@link #search} checks it. */
+    float[] normalizedQuery(float[] query) {
+        return unit(query, "query");
+    }
+
+    static double cosine(float[] a, float[] b) {
+        return dot(a, b);
+    }
+
     private float[] unit(float[] v, String what) {
         if (v == null || v.length != dimension) {
             throw new IllegalArgumentException(what + " has " + (v == null ? "no" : Integer.toString(v.length))
