@@ -36,8 +36,7 @@ import org.fx4j.nn.Module;
  * with the categories' names, the FPN's width and the heads' sizes (torchvision's {@code TwoMLPHead}
  * representation and {@code MaskRCNNHeads} layers; {@link #TORCHVISION_FPN_CHANNELS}, {@link
  * #TORCHVISION_BOX_REPRESENTATION} and {@link #TORCHVISION_MASK_LAYERS} are torchvision's) and every
- * {@link RcnnConfig} setting. Stored as JSON
- * under the safetensors metadata key {@value #METADATA_KEY}.
+ * {@link RcnnConfig} setting. Stored as JSON under the safetensors metadata key {@value #METADATA_KEY}.
  *
  * @param backbone the backbone's name
  * @param numClasses classes including the background
