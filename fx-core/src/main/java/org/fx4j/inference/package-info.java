@@ -1,6 +1,8 @@
 /**
- * Running extractors on images the way torchvision's pretrained weights expect:
+ * Running extractors on images through DJL's inference API:
  * {@link org.fx4j.inference.ImageClassificationPreprocessing} (torchvision's {@code
- * ImageClassification} preset: resize, centre crop, normalise) as a DJL {@code Transform}.
+ * ImageClassification} preset as a DJL {@code Transform}), {@link
+ * org.fx4j.inference.DescriptorTranslator} (image to descriptor) and {@link
+ * org.fx4j.inference.ExtractorModels} (an extractor as a {@code ZooModel} through {@code Criteria}).
  */
 package org.fx4j.inference;
