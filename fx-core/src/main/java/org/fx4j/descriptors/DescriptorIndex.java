@@ -1,14 +1,7 @@
 package org.fx4j.descriptors;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -158,12 +151,7 @@ public final class DescriptorIndex {
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            out.writeUTF(MAGIC);
-            out.writeInt(VERSION);
+        TaggedFiles.write(file, MAGIC, VERSION, out -> {
             out.writeInt(dimension);
             out.writeInt(ids.size());
             for (int i = 0; i < ids.size(); i++) {
@@ -172,11 +160,7 @@ public final class DescriptorIndex {
                     out.writeFloat(v);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /**
@@ -187,49 +171,29 @@ public final class DescriptorIndex {
      * @throws IOException naming the file if it is not an index, is truncated or is inconsistent
      */
     public static DescriptorIndex load(Path file) throws IOException {
-        long size = Files.size(file);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            String magic;
-            try {
-                magic = in.readUTF();
-            } catch (IOException e) {
-                magic = null;
-            }
-            if (!MAGIC.equals(magic)) {
-                throw new IOException(file + " is not an fx4j descriptor index (written by `fx index` or"
-                        + " DescriptorIndex.save)");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IOException(file + " is a descriptor index of format " + version + "; this fx4j reads "
-                        + VERSION);
-            }
-            int dimension = in.readInt();
-            int count = in.readInt();
-            if (dimension < 1 || count < 0 || (long) count * dimension * 4 > size) {
-                throw new IOException(file + " declares " + count + " descriptors of dimension " + dimension
-                        + ", more than its " + size + " bytes hold");
-            }
-            DescriptorIndex index = new DescriptorIndex(dimension);
-            for (int i = 0; i < count; i++) {
-                String id = in.readUTF();
-                float[] v = new float[dimension];
-                for (int d = 0; d < dimension; d++) {
-                    v[d] = in.readFloat();
-                }
-                try {
-                    index.add(id, v);
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(file + ": entry " + i + " is invalid: " + e.getMessage(), e);
-                }
-            }
-            if (in.read() != -1) {
-                throw new IOException(file + " has bytes after its " + count + " descriptors");
-            }
-            return index;
-        } catch (EOFException e) {
-            throw new IOException(file + " is truncated (a descriptor index cut short)", e);
-        }
+        return TaggedFiles.read(file, MAGIC, VERSION, "an fx4j descriptor index (written by `fx index` or"
+                + " DescriptorIndex.save)", (in, size) -> {
+                    int dimension = in.readInt();
+                    int count = in.readInt();
+                    if (dimension < 1 || count < 0 || (long) count * dimension * 4 > size) {
+                        throw new IOException(file + " declares " + count + " descriptors of dimension " + dimension
+                                + ", more than its " + size + " bytes hold");
+                    }
+                    DescriptorIndex index = new DescriptorIndex(dimension);
+                    for (int i = 0; i < count; i++) {
+                        String id = in.readUTF();
+                        float[] v = new float[dimension];
+                        for (int d = 0; d < dimension; d++) {
+                            v[d] = in.readFloat();
+                        }
+                        try {
+                            index.add(id, v);
+                        } catch (IllegalArgumentException e) {
+                            throw new IOException(file + ": entry " + i + " is invalid: " + e.getMessage(), e);
+                        }
+                    }
+                    return index;
+                });
     }
 
     /** The stored unit vector of entry {@code i} (not a copy: callers in this package only read it). */

@@ -1,14 +1,7 @@
 package org.fx4j.descriptors;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -201,12 +194,7 @@ public final class PcaWhitening {
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            out.writeUTF(MAGIC);
-            out.writeInt(VERSION);
+        TaggedFiles.write(file, MAGIC, VERSION, out -> {
             out.writeInt(mean.length);
             out.writeInt(projection.length);
             for (double v : mean) {
@@ -218,11 +206,7 @@ public final class PcaWhitening {
                     out.writeDouble(v);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /**
@@ -233,45 +217,27 @@ public final class PcaWhitening {
      * @throws IOException naming the file if it is not a whitening, is truncated or inconsistent
      */
     public static PcaWhitening load(Path file) throws IOException {
-        long size = Files.size(file);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            String magic;
-            try {
-                magic = in.readUTF();
-            } catch (IOException e) {
-                magic = null;
-            }
-            if (!MAGIC.equals(magic)) {
-                throw new IOException(file + " is not an fx4j PCA whitening (written by PcaWhitening.save)");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IOException(file + " is a whitening of format " + version + "; this fx4j reads " + VERSION);
-            }
-            int c = in.readInt();
-            int dims = in.readInt();
-            if (c < 1 || dims < 1 || dims > c || ((long) dims + 1) * (c + 1) * 8 > size) {
-                throw new IOException(file + " declares a " + c + " -> " + dims + " whitening that its " + size
-                        + " bytes cannot hold");
-            }
-            double[] mean = new double[c];
-            for (int d = 0; d < c; d++) {
-                mean[d] = in.readDouble();
-            }
-            double[][] projection = new double[dims][c];
-            double[] variances = new double[dims];
-            for (int k = 0; k < dims; k++) {
-                variances[k] = in.readDouble();
-                for (int d = 0; d < c; d++) {
-                    projection[k][d] = in.readDouble();
-                }
-            }
-            if (in.read() != -1) {
-                throw new IOException(file + " has bytes after its whitening");
-            }
-            return new PcaWhitening(mean, projection, variances);
-        } catch (EOFException e) {
-            throw new IOException(file + " is truncated (a PCA whitening cut short)", e);
-        }
+        return TaggedFiles.read(file, MAGIC, VERSION, "an fx4j PCA whitening (written by PcaWhitening.save)",
+                (in, size) -> {
+                    int c = in.readInt();
+                    int dims = in.readInt();
+                    if (c < 1 || dims < 1 || dims > c || ((long) dims + 1) * (c + 1) * 8 > size) {
+                        throw new IOException(file + " declares a " + c + " -> " + dims + " whitening that its "
+                                + size + " bytes cannot hold");
+                    }
+                    double[] mean = new double[c];
+                    for (int d = 0; d < c; d++) {
+                        mean[d] = in.readDouble();
+                    }
+                    double[][] projection = new double[dims][c];
+                    double[] variances = new double[dims];
+                    for (int k = 0; k < dims; k++) {
+                        variances[k] = in.readDouble();
+                        for (int d = 0; d < c; d++) {
+                            projection[k][d] = in.readDouble();
+                        }
+                    }
+                    return new PcaWhitening(mean, projection, variances);
+                });
     }
 }
