@@ -90,6 +90,13 @@ class DescriptorTranslatorTest {
                     pool.shutdown();
                 }
             }
+            // closing the model leaves the extractor's weights to their owner
+            try (NDManager s = m.newSubManager()) {
+                NDArray x = pre.transform(images.get(0).toNDArray(s, Image.Flag.COLOR).transpose(2, 0, 1))
+                        .expandDims(0);
+                assertArrayEquals(direct.get(0), Descriptors.rows(Descriptors.describe(extractor.extract(x).get(node),
+                        Pooling.gem(3)))[0], "the extractor still runs after the model is closed");
+            }
             float[] unit = direct.get(0);
             double norm = 0;
             for (float v : unit) {
