@@ -237,6 +237,16 @@ public final class PcaWhitening {
                             projection[k][d] = in.readDouble();
                         }
                     }
+                    for (int k = 0; k < dims; k++) {
+                        boolean finite = Double.isFinite(variances[k]) && variances[k] > 0;
+                        for (int d = 0; d < c && finite; d++) {
+                            finite = Double.isFinite(projection[k][d]) && (k > 0 || Double.isFinite(mean[d]));
+                        }
+                        if (!finite) {
+                            throw new IOException(file + ": direction " + k + " has a non-finite value or a"
+                                    + " variance that is not positive");
+                        }
+                    }
                     return new PcaWhitening(mean, projection, variances);
                 });
     }

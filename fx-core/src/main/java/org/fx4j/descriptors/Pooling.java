@@ -113,6 +113,10 @@ public record Pooling(Kind kind, double p) {
             throw new IllegalArgumentException("pooling takes a [N, C, H, W] feature map or [N, C] vectors, got "
                     + s + "; pick a node whose output is a map (a convolution or a stage) or a pooled vector");
         }
+        if (!map.getDataType().isFloating()) {
+            throw new IllegalArgumentException("pooling takes a floating map, got " + map.getDataType()
+                    + "; convert it first (toType(DataType.FLOAT32, false))");
+        }
         if (s.get(2) == 0 || s.get(3) == 0) {
             throw new IllegalArgumentException("cannot pool an empty map " + s);
         }

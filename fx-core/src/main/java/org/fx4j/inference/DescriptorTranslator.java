@@ -35,6 +35,11 @@ public final class DescriptorTranslator implements Translator<Image, float[]> {
      */
     public DescriptorTranslator(FeatureExtractor extractor, String node, Pooling pooling,
             ImageClassificationPreprocessing preprocessing) {
+        if (extractor == null || node == null || pooling == null || preprocessing == null) {
+            throw new IllegalArgumentException("a descriptor translator needs an extractor, a node, a pooling and a"
+                    + " preprocessing; got null for " + (extractor == null ? "the extractor" : node == null ? "the node"
+                    : pooling == null ? "the pooling" : "the preprocessing"));
+        }
         List<String> outputs = extractor.outputNames(false);
         this.outputIndex = outputs.indexOf(node);
         if (outputIndex < 0) {

@@ -23,10 +23,10 @@ import java.util.Arrays;
  */
 public final class ImageClassificationPreprocessing implements Transform {
 
-    /** ImageNet's channel means, torchvision's default. */
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    /** ImageNet's channel standard deviations, torchvision's default. */
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    /** The largest interpolation matrix (output x input side) built for one axis. */
+    private static final long MAX_WEIGHTS = 1L << 26;
 
     private final int resizeSize;
     private final int cropSize;
@@ -78,7 +78,17 @@ public final class ImageClassificationPreprocessing implements Transform {
      * @return the preprocessing
      */
     public static ImageClassificationPreprocessing imagenet(int resizeSize, int cropSize) {
-        return new ImageClassificationPreprocessing(resizeSize, cropSize, IMAGENET_MEAN, IMAGENET_STD, false);
+        return new ImageClassificationPreprocessing(resizeSize, cropSize, imagenetMean(), imagenetStd(), false);
+    }
+
+    /** @return ImageNet's channel means, torchvision's default (a copy) */
+    public static float[] imagenetMean() {
+        return IMAGENET_MEAN.clone();
+    }
+
+    /** @return ImageNet's channel standard deviations, torchvision's default (a copy) */
+    public static float[] imagenetStd() {
+        return IMAGENET_STD.clone();
     }
 
     /**
@@ -121,7 +131,8 @@ public final class ImageClassificationPreprocessing implements Transform {
         }
         if (channels != mean.length) {
             throw new IllegalArgumentException("the image " + s + " has " + channels + " channels; the statistics"
-                    + " have " + mean.length);
+                    + " have " + mean.length + (s.get(s.dimension() - 1) == mean.length ? " (an HWC array, as DJL's"
+                    + " Image.toNDArray gives, needs transpose(2, 0, 1) first)" : ""));
         }
         DataType t = image.getDataType();
         if (t != DataType.FLOAT32 && t != DataType.FLOAT64 && t != DataType.UINT8) {
@@ -178,6 +189,11 @@ public final class ImageClassificationPreprocessing implements Transform {
      * filter widened by the downscale factor and normalised (torch's {@code _upsample_bilinear2d_aa}).
      */
     private NDArray weights(NDManager scope, int in, int out, DataType type) {
+        if ((long) in * out > MAX_WEIGHTS) {
+            throw new IllegalArgumentException("resizing a side of " + in + " pixels to " + out + " is beyond this"
+                    + " preprocessing's dense interpolation (at most " + MAX_WEIGHTS + " weights per axis); shrink"
+                    + " the image first");
+        }
         double scale = (double) in / out;
         double[] m = new double[out * in];
         for (int i = 0; i < out; i++) {

@@ -56,6 +56,9 @@ class PoolingTest {
                     () -> Pooling.avg().apply(m.ones(new Shape(2, 3, 4))));
             assertTrue(e.getMessage().contains("[N, C, H, W] feature map or [N, C] vectors, got (2, 3, 4)"),
                     e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Pooling.gem(3).apply(m.ones(new Shape(1, 2, 3, 3), DataType.INT32)));
+            assertTrue(e.getMessage().contains("pooling takes a floating map, got int32"), e.getMessage());
             float[][] rows = Descriptors.rows(Descriptors.describe(m.ones(new Shape(2, 4, 3, 3)), Pooling.max()));
             assertEquals(0.5f, rows[1][3], 1e-7f);
         }

@@ -63,6 +63,11 @@ class DescriptorTranslatorTest {
                     }
                     List<float[]> batch = p.batchPredict(images.subList(0, 1));
                     assertArrayEquals(direct.get(0), batch.get(0), "batchPredict of one image");
+                    List<float[]> all = p.batchPredict(images); // one stacked batch of 6
+                    assertEquals(images.size(), all.size());
+                    for (int i = 0; i < images.size(); i++) {
+                        assertArrayEquals(direct.get(i), all.get(i), 1e-5f, "batchPredict, image " + i);
+                    }
                 }
                 ExecutorService pool = Executors.newFixedThreadPool(4);
                 try {

@@ -22,7 +22,9 @@ class ImageClassificationPreprocessingTest {
     void matchesTorchvisionInFloat64(@TempDir Path dir) throws Exception {
         // {C or N, C, H, W, resize, crop}: down- and upscaling, portrait and landscape, odd crop offsets
         // (3.5 rounds to 4, 2.5 to 2), an image smaller than the crop (padding), a batch
-        int[][] cases = {{3, 301, 457, 256, 224}, {3, 180, 97, 64, 57}, {3, 40, 50, 48, 60}, {3, 20, 31, 23, 20}};
+        // and uneven padding of the width (a 13 x 8 resize cropped to 13: 2 columns left, 3 right)
+        int[][] cases = {{3, 301, 457, 256, 224}, {3, 180, 97, 64, 57}, {3, 40, 50, 48, 60}, {3, 20, 31, 23, 20},
+            {3, 15, 9, 8, 13}};
         try (NDManager m = NDManager.newBaseManager()) {
             int k = 0;
             for (int[] c : cases) {
@@ -44,8 +46,8 @@ class ImageClassificationPreprocessingTest {
         TorchvisionReference.run(ImageClassificationPreprocessingTest.class, "/reference/classification_preset.py",
                 in.toString(), Integer.toString(resize), Integer.toString(crop), aa ? "1" : "0", out.toString());
         NDArray want = Npy.read(out, m, true);
-        NDArray got = new ImageClassificationPreprocessing(resize, crop, ImageClassificationPreprocessing.IMAGENET_MEAN,
-                ImageClassificationPreprocessing.IMAGENET_STD, aa).transform(x);
+        NDArray got = new ImageClassificationPreprocessing(resize, crop, ImageClassificationPreprocessing.imagenetMean(),
+                ImageClassificationPreprocessing.imagenetStd(), aa).transform(x);
         assertEquals(want.getShape(), got.getShape(), what);
         assertEquals(DataType.FLOAT64, got.getDataType());
         double[] a = want.toDoubleArray();
@@ -76,6 +78,8 @@ class ImageClassificationPreprocessingTest {
             assertMessage(() -> p.transform(m.zeros(new Shape(224, 224, 3), DataType.FLOAT32).get("..., 0")),
                     "an image is [C, H, W] or [N, C, H, W], got (224, 224)");
             assertMessage(() -> p.transform(m.zeros(new Shape(1, 32, 32))), "has 1 channels; the statistics have 3");
+            assertMessage(() -> p.transform(m.zeros(new Shape(40, 32, 3))), "needs transpose(2, 0, 1) first");
+            assertMessage(() -> p.transform(m.zeros(new Shape(3, 10, 300000))), "shrink the image first");
             assertMessage(() -> p.transform(m.zeros(new Shape(3, 0, 32))), "is empty");
             assertMessage(() -> p.transform(m.zeros(new Shape(3, 8, 8), DataType.INT32)), "got int32");
         }
