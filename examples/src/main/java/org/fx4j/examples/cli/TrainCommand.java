@@ -12,7 +12,6 @@ import org.fx4j.detection.data.CocoDataset;
 import org.fx4j.detection.data.ShapesGenerator;
 import org.fx4j.detection.train.DetectionModelSpec;
 import org.fx4j.detection.train.DetectionTrainer;
-import org.fx4j.detection.train.LearningRateSchedule;
 import org.fx4j.detection.train.TrainingOptions;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -166,8 +165,11 @@ public final class TrainCommand implements Callable<Integer> {
         List<String> names = train.categories().stream().map(CocoDataset.Category::name).toList();
         DetectionModelSpec model = new DetectionModelSpec(backbone, train.numClasses(), layers, names, fpnChannels,
                 boxHead, maskHead, DetectionModelSpec.lightConfig(size));
-        TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, 0.9, 1e-4, 100, 0.001,
-                LearningRateSchedule.Kind.COSINE, 10, true, seed, 5);
+        // fx train's flags over TrainingOptions.defaults: the optimiser settings live in one place
+        TrainingOptions d = TrainingOptions.defaults(epochs, minutes);
+        TrainingOptions options = new TrainingOptions(batch, epochs, minutes, lr, d.momentum(), d.weightDecay(),
+                d.warmupIterations(), d.warmupFactor(), d.schedule(), d.clipNorm(), d.flip(), seed,
+                d.checkpointMinutes());
         w.printf("training maskrcnn on %s-FPN (%d trainable stages, BatchNorm2d, FPN %d channels), box head %d, mask"
                 + " head %s, %d classes, %d images of side %d, batch %d, SGD lr %s momentum 0.9 weight decay 1e-4,"
                 + " warm-up 100 iterations, cosine%s%s%n", backbone, layers, fpnChannels, boxHead, maskHead,
