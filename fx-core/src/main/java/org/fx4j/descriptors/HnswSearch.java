@@ -5,7 +5,6 @@ import com.github.jelmerk.knn.Item;
 import com.github.jelmerk.knn.SearchResult;
 import com.github.jelmerk.knn.hnsw.HnswIndex;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -98,15 +97,11 @@ public final class HnswSearch {
         float[] q = index.normalizedQuery(query);
         // hnswlib searches with max(ef, k) candidates
         List<SearchResult<Entry, Float>> found = graph.findNearest(q, k);
-        List<int[]> positions = new ArrayList<>();
+        // insertion order first, so that the stable sort below breaks score ties as the exact index does
+        int[] positions = found.stream().mapToInt(r -> r.item().id()).sorted().toArray();
         List<DescriptorIndex.Hit> hits = new ArrayList<>();
-        for (SearchResult<Entry, Float> r : found) {
-            positions.add(new int[] {r.item().id()});
-        }
-        positions.sort(Comparator.comparingInt(p -> p[0]));
-        for (int[] p : positions) {
-            hits.add(new DescriptorIndex.Hit(index.ids().get(p[0]),
-                    DescriptorIndex.cosine(q, index.unitVector(p[0]))));
+        for (int p : positions) {
+            hits.add(new DescriptorIndex.Hit(index.ids().get(p), DescriptorIndex.cosine(q, index.unitVector(p))));
         }
         hits.sort((a, b) -> Double.compare(b.score(), a.score())); // stable: ties in insertion order
         return hits;
