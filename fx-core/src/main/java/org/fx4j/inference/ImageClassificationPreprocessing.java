@@ -17,8 +17,8 @@ import java.util.Arrays;
  *
  * <p>torchvision 0.14 resizes a tensor without antialiasing (the default here) and a PIL image with
  * PIL's antialiased filter; {@code antialias = true} gives torch's {@code antialias=True} filter,
- * the float form of PIL's. Input: {@code [C, H, W]} or {@code [N, C, H, W]}, floating with values in
- * [0, 1], or uint8 (divided by 255 first; torchvision would resize a uint8 tensor and round back to
+ * which torch documents as close to PIL's. Input: {@code [C, H, W]} or {@code [N, C, H, W]},
+ * floating with values in [0, 1], or uint8 (divided by 255 first; torchvision would resize a uint8 tensor and round back to
  * uint8 before that division). Output in the input's floating type (float32 for uint8).
  */
 public final class ImageClassificationPreprocessing implements Transform {
