@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Transform;
 import java.util.Arrays;
+import org.fx4j.ops.BilinearResize;
 
 /**
  * torchvision's {@code ImageClassification} preset (what {@code ResNet50_Weights.transforms()}
@@ -145,10 +146,15 @@ public final class ImageClassificationPreprocessing implements Transform {
             }
             DataType type = x.getDataType();
             int[] size = resizedSize(h, w, resizeSize);
-            NDArray wh = weights(scope, h, size[0], type);
-            NDArray ww = weights(scope, w, size[1], type);
-            // rows then columns: [.., H, W] -> [.., H', W] -> [.., H', W']
-            NDArray resized = wh.matMul(x).matMul(ww.transpose());
+            NDArray resized;
+            if (antialias) {
+                NDArray wh = antialiasWeights(scope, h, size[0], type);
+                NDArray ww = antialiasWeights(scope, w, size[1], type);
+                // rows then columns: [.., H, W] -> [.., H', W] -> [.., H', W']
+                resized = wh.matMul(x).matMul(ww.transpose());
+            } else {
+                resized = scope(BilinearResize.resize(x, size[0], size[1]), scope);
+            }
             NDArray cropped = crop(resized, scope, size[0], size[1]);
             long[] statShape = batched ? new long[] {1, channels, 1, 1} : new long[] {channels, 1, 1};
             NDArray m = scope.create(mean).toType(type, false).reshape(statShape);
@@ -184,44 +190,34 @@ public final class ImageClassificationPreprocessing implements Transform {
     }
 
     /**
-     * The [out, in] interpolation matrix of torch's bilinear resize along one axis (align_corners
-     * False): two taps at {@code max((i + 0.5) * in / out - 0.5, 0)}, or, antialiased, the triangle
-     * filter widened by the downscale factor and normalised (torch's {@code _upsample_bilinear2d_aa}).
+     * The [out, in] interpolation matrix of torch's antialiased bilinear resize along one axis
+     * ({@code _upsample_bilinear2d_aa}): the triangle filter widened by the downscale factor and
+     * normalised.
      */
-    private NDArray weights(NDManager scope, int in, int out, DataType type) {
+    private static NDArray antialiasWeights(NDManager scope, int in, int out, DataType type) {
         if ((long) in * out > MAX_WEIGHTS) {
-            throw new IllegalArgumentException("resizing a side of " + in + " pixels to " + out + " is beyond this"
-                    + " preprocessing's dense interpolation (at most " + MAX_WEIGHTS + " weights per axis); shrink"
-                    + " the image first");
+            throw new IllegalArgumentException("resizing a side of " + in + " pixels to " + out + " with antialiasing"
+                    + " is beyond this preprocessing's dense filter (at most " + MAX_WEIGHTS + " weights per axis);"
+                    + " shrink the image first");
         }
         double scale = (double) in / out;
+        double support = scale >= 1 ? scale : 1.0;
+        double invScale = scale >= 1 ? 1 / scale : 1.0;
         double[] m = new double[out * in];
         for (int i = 0; i < out; i++) {
-            if (antialias) {
-                double support = scale >= 1 ? scale : 1.0;
-                double invScale = scale >= 1 ? 1 / scale : 1.0;
-                double centre = scale * (i + 0.5);
-                int xmin = Math.max((int) (centre - support + 0.5), 0);
-                int xmax = Math.min((int) (centre + support + 0.5), in);
-                double total = 0;
+            double centre = scale * (i + 0.5);
+            int xmin = Math.max((int) (centre - support + 0.5), 0);
+            int xmax = Math.min((int) (centre + support + 0.5), in);
+            double total = 0;
+            for (int j = xmin; j < xmax; j++) {
+                double v = Math.max(1 - Math.abs((j - centre + 0.5) * invScale), 0);
+                m[i * in + j] = v;
+                total += v;
+            }
+            if (total > 0) {
                 for (int j = xmin; j < xmax; j++) {
-                    double v = 1 - Math.abs((j - centre + 0.5) * invScale);
-                    v = Math.max(v, 0);
-                    m[i * in + j] = v;
-                    total += v;
+                    m[i * in + j] /= total;
                 }
-                if (total > 0) {
-                    for (int j = xmin; j < xmax; j++) {
-                        m[i * in + j] /= total;
-                    }
-                }
-            } else {
-                double src = Math.max(scale * (i + 0.5) - 0.5, 0);
-                int i0 = Math.min((int) Math.floor(src), in - 1);
-                int i1 = Math.min(i0 + 1, in - 1);
-                double l1 = src - i0;
-                m[i * in + i0] += 1 - l1;
-                m[i * in + i1] += l1;
             }
         }
         return scope.create(m, new Shape(out, in)).toType(type, false);

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fx4j.ops.Precision;
 
 /**
  * torchvision's {@code nms} and {@code batched_nms}: greedy non-maximum suppression. Boxes are

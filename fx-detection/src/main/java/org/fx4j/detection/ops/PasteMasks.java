@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.fx4j.ops.BilinearResize;
+import org.fx4j.ops.Precision;
 
 /**
  * torchvision's {@code paste_masks_in_image}: each [Mh, Mw] mask is padded by one pixel of zeros, its

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.LeafModule;
+import org.fx4j.ops.Precision;
 
 /**
  * torchvision's {@code ops.roi_align} and {@code ops.RoIAlign} (He et al., Mask R-CNN): each region

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.fx4j.detection.ops.BilinearResize;
+import org.fx4j.ops.BilinearResize;
 
 /**
  * torchvision's {@code GeneralizedRCNNTransform} at inference: each [3, H, W] image (values in [0,

@@ -20,6 +20,7 @@ import org.fx4j.checkpoint.Checkpoints;
 import org.fx4j.checkpoint.StateDict;
 import org.fx4j.detection.Parity;
 import org.fx4j.nn.ConvTranspose2d;
+import org.fx4j.ops.BilinearResize;
 import org.fx4j.testing.TorchvisionReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

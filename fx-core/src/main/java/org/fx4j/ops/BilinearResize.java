@@ -1,4 +1,4 @@
-package org.fx4j.detection.ops;
+package org.fx4j.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -57,11 +57,15 @@ public final class BilinearResize {
     }
 
     /** Source indices and weights per output position along one axis. */
-    static final class Taps {
-        final long[] i0;
-        final long[] i1;
-        final double[] l0;
-        final double[] l1;
+    public static final class Taps {
+        /** First source index per output position. */
+        public final long[] i0;
+        /** Second source index per output position. */
+        public final long[] i1;
+        /** Weight of the first source per output position. */
+        public final double[] l0;
+        /** Weight of the second source per output position. */
+        public final double[] l1;
 
         Taps(int n) {
             i0 = new long[n];
@@ -80,7 +84,7 @@ public final class BilinearResize {
      * @param p the arithmetic's precision
      * @return the taps
      */
-    static Taps taps(int in, int out, Precision p) {
+    public static Taps taps(int in, int out, Precision p) {
         Taps t = new Taps(out);
         double scale = p.r((double) in / out);
         for (int o = 0; o < out; o++) {

@@ -1,10 +1,10 @@
-package org.fx4j.detection.ops;
+package org.fx4j.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /** Rounds Java doubles to the precision of an array's type, so float32 arithmetic is reproduced step by step. */
-final class Precision {
+public final class Precision {
 
     private final boolean single;
 
@@ -18,7 +18,7 @@ final class Precision {
      * @param array the array
      * @return its precision
      */
-    static Precision of(NDArray array) {
+    public static Precision of(NDArray array) {
         return new Precision(array.getDataType() != DataType.FLOAT64);
     }
 
@@ -28,7 +28,7 @@ final class Precision {
      * @param type the type
      * @return its precision
      */
-    static Precision of(DataType type) {
+    public static Precision of(DataType type) {
         return new Precision(type != DataType.FLOAT64);
     }
 
@@ -39,11 +39,12 @@ final class Precision {
      * @param v the value
      * @return v rounded to float when the precision is single
      */
-    double r(double v) {
+    public double r(double v) {
         return single ? (float) v : v;
     }
 
-    boolean isSingle() {
+    /** @return true for float32 (and narrower) arithmetic */
+    public boolean isSingle() {
         return single;
     }
 
@@ -56,7 +57,7 @@ final class Precision {
      * @param type FLOAT64, or FLOAT32
      * @return a 1-D array
      */
-    static NDArray create(ai.djl.ndarray.NDManager manager, double[] values, int size, DataType type) {
+    public static NDArray create(ai.djl.ndarray.NDManager manager, double[] values, int size, DataType type) {
         if (type == DataType.FLOAT64) {
             return manager.create(size == values.length ? values : java.util.Arrays.copyOf(values, size));
         }
@@ -73,7 +74,7 @@ final class Precision {
      * @param array a floating array
      * @return its values
      */
-    static double[] values(NDArray array) {
+    public static double[] values(NDArray array) {
         if (array.getDataType() == DataType.FLOAT64) {
             return array.toDoubleArray();
         }
