@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An exact cosine-similarity index over descriptors, for collections small enough to compare a query
@@ -18,12 +19,14 @@ import java.util.Map;
 public final class DescriptorIndex {
 
     private static final String MAGIC = "FX4J-DESCRIPTOR-INDEX";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int MAX_SETTINGS = 256;
 
     private final int dimension;
     private final List<String> ids = new ArrayList<>();
     private final List<float[]> vectors = new ArrayList<>();
     private final Map<String, Integer> positions = new HashMap<>();
+    private final Map<String, String> settings = new TreeMap<>();
 
     /** A search result: the entry's identifier and its cosine similarity with the query. */
     public record Hit(String id, double score) {}
@@ -52,6 +55,40 @@ public final class DescriptorIndex {
     /** @return the number of entries */
     public int size() {
         return ids.size();
+    }
+
+    /**
+     * Records how the descriptors were made (model, node, pooling, weights...), so that a query is
+     * made the same way; saved with the index.
+     *
+     * @param key the setting's name
+     * @param value its value
+     * @throws IllegalArgumentException if either is null or there are too many settings
+     */
+    public void putSetting(String key, String value) {
+        if (key == null || value == null) {
+            throw new IllegalArgumentException("an index setting needs a key and a value, got " + key + " = " + value);
+        }
+        if (!settings.containsKey(key) && settings.size() >= MAX_SETTINGS) {
+            throw new IllegalArgumentException("an index holds at most " + MAX_SETTINGS + " settings");
+        }
+        settings.put(key, value);
+    }
+
+    /** @return the recorded settings, sorted by key (unmodifiable) */
+    public Map<String, String> settings() {
+        return Collections.unmodifiableMap(settings);
+    }
+
+    /**
+     * Returns an entry's stored descriptor (normalised to unit length on {@link #add}).
+     *
+     * @param i the entry's position, in insertion order
+     * @return a copy of its unit vector
+     * @throws IndexOutOfBoundsException if there is no such entry
+     */
+    public float[] descriptor(int i) {
+        return vectors.get(i).clone();
     }
 
     /** @return the identifiers, in insertion order */
@@ -153,6 +190,11 @@ public final class DescriptorIndex {
     public void save(Path file) throws IOException {
         TaggedFiles.write(file, MAGIC, VERSION, out -> {
             out.writeInt(dimension);
+            out.writeInt(settings.size());
+            for (Map.Entry<String, String> e : settings.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeUTF(e.getValue());
+            }
             out.writeInt(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 out.writeUTF(ids.get(i));
@@ -174,12 +216,22 @@ public final class DescriptorIndex {
         return TaggedFiles.read(file, MAGIC, VERSION, "an fx4j descriptor index (written by `fx index` or"
                 + " DescriptorIndex.save)", (in, size) -> {
                     int dimension = in.readInt();
+                    int settingCount = in.readInt();
+                    if (settingCount < 0 || settingCount > MAX_SETTINGS) {
+                        throw new IOException(file + " declares " + settingCount + " settings (at most " + MAX_SETTINGS
+                                + ")");
+                    }
+                    Map<String, String> read = new TreeMap<>();
+                    for (int i = 0; i < settingCount; i++) {
+                        read.put(in.readUTF(), in.readUTF());
+                    }
                     int count = in.readInt();
                     if (dimension < 1 || count < 0 || (long) count * dimension * 4 > size) {
                         throw new IOException(file + " declares " + count + " descriptors of dimension " + dimension
                                 + ", more than its " + size + " bytes hold");
                     }
                     DescriptorIndex index = new DescriptorIndex(dimension);
+                    index.settings.putAll(read);
                     for (int i = 0; i < count; i++) {
                         String id = in.readUTF();
                         float[] v = new float[dimension];

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,11 +124,15 @@ class DescriptorIndexTest {
             }
             index.add("images/pic " + i + " é.png", v);
         }
+        index.putSetting("node", "layer3");
+        index.putSetting("model", "resnet50");
         Path file = dir.resolve("sub/index.fx4j");
         index.save(file);
         DescriptorIndex back = DescriptorIndex.load(file);
         assertEquals(index.ids(), back.ids());
         assertEquals(8, back.dimension());
+        assertEquals(Map.of("model", "resnet50", "node", "layer3"), back.settings());
+        assertEquals(List.of("model", "node"), List.copyOf(back.settings().keySet()), "sorted by key");
         float[] q = {1, 2, 3, 4, 5, 6, 7, 8};
         assertEquals(index.search(q, 30), back.search(q, 30), "identical scores after the round trip");
         try (var files = Files.list(dir.resolve("sub"))) {
@@ -159,10 +164,15 @@ class DescriptorIndexTest {
                 .contains("is not an fx4j descriptor index"));
         Path huge = dir.resolve("huge.bin");
         byte[] h = bytes.clone();
-        int countAt = 2 + "FX4J-DESCRIPTOR-INDEX".length() + 8; // UTF length, magic, version, dimension
-        h[countAt] = 0x7f;
+        int settingsAt = 2 + "FX4J-DESCRIPTOR-INDEX".length() + 8; // UTF length, magic, version, dimension
+        h[settingsAt + 4] = 0x7f; // the entry count, after the (zero) settings count
         Files.write(huge, h);
         assertTrue(assertThrows(IOException.class, () -> DescriptorIndex.load(huge)).getMessage()
                 .contains("more than its"));
+        byte[] s = bytes.clone();
+        s[settingsAt] = 0x7f;
+        Files.write(huge, s);
+        assertTrue(assertThrows(IOException.class, () -> DescriptorIndex.load(huge)).getMessage()
+                .contains("settings (at most 256)"));
     }
 }

@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fx4j 0.1.0",
         description = "torchvision-grade feature extraction on DJL's PyTorch engine.",
-        subcommands = {NodesCommand.class, ExtractCommand.class, DetectCommand.class, ConvertCommand.class, BenchCommand.class,
+        subcommands = {NodesCommand.class, ExtractCommand.class, IndexCommand.class, SearchCommand.class, CopiesCommand.class, CopySetCommand.class,
+            CopyEvalCommand.class, ExploreCommand.class,
+            DetectCommand.class, ConvertCommand.class, BenchCommand.class,
             DemoCommand.class, ShapesCommand.class, TrainCommand.class, EvalCommand.class})
 public final class FxCli implements Runnable {
 
