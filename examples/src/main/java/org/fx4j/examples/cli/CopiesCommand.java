@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fx4j.descriptors.DescriptorIndex;
+import org.fx4j.descriptors.PcaWhitening;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code fx copies INDEX [--threshold 0.9] [--json]}: lists the pairs of indexed images whose
- * descriptors' cosine similarity reaches the threshold (near-duplicates), most similar first.
+ * descriptors' cosine similarity reaches the threshold (near-duplicates), most similar first; the
+ * whitened descriptors when the index was made with {@code --whiten}.
  */
 @Command(name = "copies", mixinStandardHelpOptions = true,
         description = "List near-duplicate pairs of indexed images (cosine similarity at least --threshold).")
@@ -45,7 +47,8 @@ public final class CopiesCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--threshold must be in [-1, 1], got " + threshold);
         }
         DescriptorIndex index = DescriptorIndex.load(indexFile);
-        List<DescriptorIndex.Pair> pairs = index.pairs(threshold);
+        PcaWhitening whitening = IndexWhitening.load(index, indexFile);
+        List<DescriptorIndex.Pair> pairs = IndexWhitening.searchable(index, whitening).pairs(threshold);
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             JsonArray list = new JsonArray();
@@ -60,8 +63,9 @@ public final class CopiesCommand implements Callable<Integer> {
             root.add("pairs", list);
             w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(root));
         } else {
-            w.println(String.format(Locale.ROOT, "# %d pair(s) of %d indexed images at cosine >= %s, most similar first",
-                    pairs.size(), index.size(), threshold));
+            w.println(String.format(Locale.ROOT, "# %d pair(s) of %d indexed images at cosine >= %s%s, most similar first",
+                    pairs.size(), index.size(), threshold, whitening == null ? "" : " (whitened to " + whitening.dims()
+                    + " dimensions)"));
             for (DescriptorIndex.Pair p : pairs) {
                 w.println(String.format(Locale.ROOT, "%.4f  %s  %s", p.score(), p.first(), p.second()));
             }

@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
  * {@code fx copyeval INDEX QUERIES [--whiten D] [--json]}: copy-detection scores of an index of
  * originals. Each image in {@code QUERIES/<kind>/} is an edited copy of the indexed image with the
  * same file name stem; it is described as the index was made and searched; recall@1 and mean
- * average precision are reported per kind ({@link CopyDetectionMetrics}).
+ * average precision are reported per kind ({@link CopyDetectionMetrics}). The raw descriptors are
+ * scored; {@code --whiten D} also scores them whitened by a PCA learned from the index (as
+ * {@code fx index --whiten} learns it).
  */
 @Command(name = "copyeval", mixinStandardHelpOptions = true,
         description = "Score copy detection: search each copy in QUERIES/<edit>/ among the indexed originals.")

@@ -76,6 +76,10 @@ public final class IndexCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
     private int batch;
 
+    @Option(names = "--whiten", paramLabel = "D", description = "Also learn a PCA whitening to D dimensions from"
+            + " the indexed descriptors (saved as INDEX.whitening; `fx search` and `fx copies` then use it).")
+    private Integer whiten;
+
     @Option(names = "--out", required = true, paramLabel = "INDEX", description = "The index file (extended if it exists).")
     private Path out;
 
@@ -110,7 +114,13 @@ public final class IndexCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--pooling: " + e.getMessage());
         }
         OutputPaths.checkFile(spec, "--out", out, true);
+        if (whiten != null) {
+            CliChecks.atLeast(spec, "--whiten", whiten, 1);
+        }
         Map<String, String> settings = DescriptorModel.settings(model, node, p, resize, crop, weights);
+        if (whiten != null) {
+            settings.put(IndexWhitening.DIMS, Integer.toString(whiten));
+        }
         settings.put(DescriptorModel.DIR, dir.toAbsolutePath().normalize().toString());
         settings.put(DIR_AS_GIVEN, dir.toString());
         DescriptorIndex index = null;
@@ -123,6 +133,7 @@ public final class IndexCommand implements Callable<Integer> {
             }
             Map<String, String> recorded = new java.util.TreeMap<>(index.settings());
             recorded.remove(DIR_AS_GIVEN);
+            recorded.remove(IndexWhitening.SHA256);
             Map<String, String> wanted = new java.util.TreeMap<>(settings);
             wanted.remove(DIR_AS_GIVEN);
             String diff = DescriptorModel.difference(recorded, wanted);
@@ -148,7 +159,7 @@ public final class IndexCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (todo.isEmpty()) {
+        if (todo.isEmpty() && (whiten == null || index.settings().containsKey(IndexWhitening.SHA256))) {
             w.println("# " + out + " already holds all " + files.size() + " images under " + dir);
             w.flush();
             return 0;
@@ -213,6 +224,12 @@ public final class IndexCommand implements Callable<Integer> {
         if (index == null) {
             throw new IllegalArgumentException("none of the " + todo.size() + " images under " + dir
                     + " could be read; nothing was written");
+        }
+        if (whiten != null) {
+            IndexWhitening.fitAndSave(index, out, whiten);
+            index.save(out);
+            w.println("# learned a PCA whitening to " + whiten + " dimensions from " + index.size() + " descriptors: "
+                    + IndexWhitening.fileOf(out));
         }
         double seconds = elapsed / 1e9;
         w.println(String.format(Locale.ROOT, "# wrote %s: %d images (%d new) in %.1f s, %.1f descriptors/s at batch %d,"

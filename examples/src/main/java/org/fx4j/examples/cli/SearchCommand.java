@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fx4j.descriptors.DescriptorIndex;
+import org.fx4j.descriptors.PcaWhitening;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fx search INDEX IMAGE [--k 5] [--json]}: describes IMAGE as the index's images were described
  * (model, node, pooling, weights and preprocessing read from the index) and prints the {@code k} most
- * similar indexed images, best first, with their cosine similarity.
+ * similar indexed images, best first, with their cosine similarity (of the whitened descriptors when
+ * the index was made with {@code --whiten}).
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Find the indexed images most similar to an image (cosine similarity of descriptors).")
@@ -67,6 +69,7 @@ public final class SearchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "IMAGE '" + image + "' is not a file");
         }
         DescriptorIndex index = DescriptorIndex.load(indexFile);
+        PcaWhitening whitening = IndexWhitening.load(index, indexFile);
         Image query;
         try {
             query = ImageFactory.getInstance().fromFile(image);
@@ -77,7 +80,9 @@ public final class SearchCommand implements Callable<Integer> {
         List<DescriptorIndex.Hit> hits;
         try (DescriptorModel describer = DescriptorModel.open(index.settings(), catalog, indexFile.toString());
                 Predictor<Image, float[]> predictor = describer.newPredictor()) {
-            hits = index.search(predictor.predict(query), k);
+            float[] descriptor = predictor.predict(query);
+            hits = IndexWhitening.searchable(index, whitening).search(whitening == null ? descriptor
+                    : whitening.apply(descriptor), k);
         }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
@@ -92,7 +97,8 @@ public final class SearchCommand implements Callable<Integer> {
             root.add("results", results);
             w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(root));
         } else {
-            w.println("# " + hits.size() + " of " + index.size() + " indexed images, best first");
+            w.println("# " + hits.size() + " of " + index.size() + " indexed images, best first"
+                    + (whitening == null ? "" : " (whitened to " + whitening.dims() + " dimensions)"));
             for (int i = 0; i < hits.size(); i++) {
                 w.println(String.format(Locale.ROOT, "%d  %.4f  %s", i + 1, hits.get(i).score(), hits.get(i).id()));
             }

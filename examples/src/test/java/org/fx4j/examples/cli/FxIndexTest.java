@@ -145,6 +145,43 @@ class FxIndexTest {
     }
 
     @Test
+    void aWhitenedIndexIsSearchedWhitenedAndChecksItsWhitening() throws Exception {
+        Path idx = dir.resolve("white.idx");
+        FxRun made = index(images, idx, "--whiten", "6");
+        assertEquals(0, made.code, made.err);
+        assertTrue(made.out.contains("learned a PCA whitening to 6 dimensions from 11 descriptors"), made.out);
+        FxRun r = FxRun.fx("search", idx.toString(), images.resolve("0007.png").toString(), "--k", "11");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("(whitened to 6 dimensions)") && r.out.contains("1  1.0000  "
+                + images.resolve("0007.png")), r.out);
+        // the whitened ranking is not the raw one (6 of 256 dimensions, centred)
+        FxRun raw = FxRun.fx("search", index.toString(), images.resolve("0007.png").toString(), "--k", "11");
+        assertTrue(!raw.out.substring(raw.out.indexOf('\n')).equals(r.out.substring(r.out.indexOf('\n'))), raw.out);
+        FxRun copies = FxRun.fx("copies", idx.toString(), "--threshold", "0.999");
+        assertTrue(copies.out.contains("0001.png  " + images.resolve("dup/0001-copy.png")), copies.out);
+        Path whitening = dir.resolve("white.idx.whitening");
+        Files.copy(whitening, dir.resolve("saved.whitening"));
+        FxRun other = index(images, dir.resolve("other.idx"), "--whiten", "5");
+        assertEquals(0, other.code, other.err);
+        Files.copy(dir.resolve("other.idx.whitening"), whitening, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FxRun stale = FxRun.fx("copies", idx.toString());
+        assertEquals(2, stale.code);
+        assertTrue(stale.err.contains("is not the one " + idx + " records"), stale.err);
+        Files.delete(whitening);
+        FxRun missing = FxRun.fx("search", idx.toString(), images.resolve("0007.png").toString());
+        assertEquals(2, missing.code);
+        assertTrue(missing.err.contains("was made with --whiten 6 but its whitening " + whitening + " is missing"),
+                missing.err);
+        Path few = dir.resolve("few");
+        Files.createDirectories(few);
+        Files.copy(images.resolve("0000.png"), few.resolve("0000.png"));
+        Files.copy(images.resolve("0002.png"), few.resolve("0002.png"));
+        FxRun tooMany = index(few, dir.resolve("small.idx"), "--whiten", "6");
+        assertEquals(2, tooMany.code);
+        assertTrue(tooMany.err.contains("--whiten 6 needs more than 6 indexed images"), tooMany.err);
+    }
+
+    @Test
     void copyEvalScoresEveryEdit() {
         FxRun r = FxRun.fx("copyeval", clean.toString(), dir.resolve("set/queries").toString(), "--whiten", "8",
                 "--json");
