@@ -10,9 +10,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -127,14 +131,18 @@ public final class IndexCommand implements Callable<Integer> {
         if (Files.exists(out)) {
             index = DescriptorIndex.load(out);
             String recordedDir = index.settings().get(DescriptorModel.DIR);
+            if (recordedDir == null) {
+                throw new IllegalArgumentException("--out " + out + " is a descriptor index that `fx index` did not"
+                        + " make (it records no directory); name another --out");
+            }
             if (!settings.get(DescriptorModel.DIR).equals(recordedDir)) {
                 throw new IllegalArgumentException("--out " + out + " indexes " + recordedDir + ", not " + dir
                         + "; name another --out");
             }
-            Map<String, String> recorded = new java.util.TreeMap<>(index.settings());
+            Map<String, String> recorded = new TreeMap<>(index.settings());
             recorded.remove(DIR_AS_GIVEN);
             recorded.remove(IndexWhitening.SHA256);
-            Map<String, String> wanted = new java.util.TreeMap<>(settings);
+            Map<String, String> wanted = new TreeMap<>(settings);
             wanted.remove(DIR_AS_GIVEN);
             String diff = DescriptorModel.difference(recorded, wanted);
             if (diff != null) {
@@ -145,13 +153,15 @@ public final class IndexCommand implements Callable<Integer> {
         String prefix = index == null ? dir.toString() : index.settings().get(DIR_AS_GIVEN);
         List<Path> files = ImageFiles.under(dir);
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("no images (" + String.join(", ", new java.util.TreeSet<>(
+            throw new IllegalArgumentException("no images (" + String.join(", ", new TreeSet<>(
                     ImageFiles.EXTENSIONS)) + ") under " + dir);
         }
         List<Path> todo = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        Set<String> present = new HashSet<>();
         for (Path f : files) {
             String id = Path.of(prefix).resolve(f).toString();
+            present.add(id);
             if (index == null || !index.contains(id)) {
                 todo.add(dir.resolve(f));
                 ids.add(id);
@@ -159,6 +169,14 @@ public final class IndexCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (index != null) {
+            long gone = index.ids().stream().filter(id -> !present.contains(id)).count();
+            if (gone > 0) {
+                err.println("fx: warning: " + gone + " indexed image(s) are no longer under " + dir + "; they stay in "
+                        + out + " (index again under another --out to drop them)");
+                err.flush();
+            }
+        }
         if (todo.isEmpty() && (whiten == null || index.settings().containsKey(IndexWhitening.SHA256))) {
             w.println("# " + out + " already holds all " + files.size() + " images under " + dir);
             w.flush();

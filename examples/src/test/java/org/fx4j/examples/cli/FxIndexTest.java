@@ -115,6 +115,14 @@ class FxIndexTest {
                 .map(id -> Path.of(id).getFileName().toString()).toList());
         FxRun nothing = index(copy, idx);
         assertTrue(nothing.out.contains("already holds all 4 images"), nothing.out);
+        Files.delete(copy.resolve("0002.png"));
+        FxRun gone = index(copy, idx);
+        assertTrue(gone.err.contains("fx: warning: 1 indexed image(s) are no longer under " + copy), gone.err);
+        new DescriptorIndex(3).save(clean.resolveSibling("foreign.idx"));
+        FxRun foreign = FxRun.fx("index", copy.toString(), "--model", "resnet18", "--node", "layer3", "--out",
+                clean.resolveSibling("foreign.idx").toString());
+        assertEquals(2, foreign.code);
+        assertTrue(foreign.err.contains("that `fx index` did not make"), foreign.err);
         List<String> other = new java.util.ArrayList<>(List.of("index", copy.toString(), "--model", "resnet18", "--node",
                 "layer2", "--resize", "64", "--crop", "64", "--out", idx.toString()));
         FxRun refused = FxRun.fx(other.toArray(String[]::new));
