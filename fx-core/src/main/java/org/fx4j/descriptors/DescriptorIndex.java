@@ -19,12 +19,13 @@ import java.util.TreeMap;
 public final class DescriptorIndex {
 
     private static final String MAGIC = "FX4J-DESCRIPTOR-INDEX";
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
     private static final int MAX_SETTINGS = 256;
 
     private final int dimension;
     private final List<String> ids = new ArrayList<>();
     private final List<float[]> vectors = new ArrayList<>();
+    private final List<String> stamps = new ArrayList<>();
     private final Map<String, Integer> positions = new HashMap<>();
     private final Map<String, String> settings = new TreeMap<>();
 
@@ -115,6 +116,22 @@ public final class DescriptorIndex {
      *     a zero vector
      */
     public void add(String id, float[] descriptor) {
+        add(id, descriptor, "");
+    }
+
+    /**
+     * Adds a descriptor with a stamp of its source (for files, {@code fx index} keeps their size and
+     * modification time, to describe a replaced file again).
+     *
+     * @param id a unique identifier
+     * @param descriptor the descriptor, of {@link #dimension()} finite values
+     * @param stamp any text, saved with the entry
+     * @throws IllegalArgumentException as {@link #add(String, float[])}, or for a null stamp
+     */
+    public void add(String id, float[] descriptor, String stamp) {
+        if (stamp == null) {
+            throw new IllegalArgumentException("the stamp of '" + id + "' is null; use \"\" for none");
+        }
         if (id == null) {
             throw new IllegalArgumentException("a descriptor needs an identifier");
         }
@@ -125,6 +142,52 @@ public final class DescriptorIndex {
         positions.put(id, ids.size());
         ids.add(id);
         vectors.add(unit);
+        stamps.add(stamp);
+    }
+
+    /**
+     * Returns an entry's stamp.
+     *
+     * @param id an identifier in the index
+     * @return its stamp ({@code ""} when added without one)
+     * @throws IllegalArgumentException if the identifier is not in the index
+     */
+    public String stamp(String id) {
+        Integer i = positions.get(id);
+        if (i == null) {
+            throw new IllegalArgumentException("'" + id + "' is not in the index");
+        }
+        return stamps.get(i);
+    }
+
+    /**
+     * Removes an entry; later entries keep their order.
+     *
+     * @param id an identifier
+     * @return true if it was in the index
+     */
+    public boolean remove(String id) {
+        Integer i = positions.remove(id);
+        if (i == null) {
+            return false;
+        }
+        ids.remove((int) i);
+        vectors.remove((int) i);
+        stamps.remove((int) i);
+        for (int k = i; k < ids.size(); k++) {
+            positions.put(ids.get(k), k);
+        }
+        return true;
+    }
+
+    /**
+     * Removes a recorded setting.
+     *
+     * @param key the setting's name
+     * @return its value, or null if it was not recorded
+     */
+    public String removeSetting(String key) {
+        return settings.remove(key);
     }
 
     /**
@@ -198,6 +261,7 @@ public final class DescriptorIndex {
             out.writeInt(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 out.writeUTF(ids.get(i));
+                out.writeUTF(stamps.get(i));
                 for (float v : vectors.get(i)) {
                     out.writeFloat(v);
                 }
@@ -234,12 +298,13 @@ public final class DescriptorIndex {
                     index.settings.putAll(read);
                     for (int i = 0; i < count; i++) {
                         String id = in.readUTF();
+                        String stamp = in.readUTF();
                         float[] v = new float[dimension];
                         for (int d = 0; d < dimension; d++) {
                             v[d] = in.readFloat();
                         }
                         try {
-                            index.add(id, v);
+                            index.add(id, v, stamp);
                         } catch (IllegalArgumentException e) {
                             throw new IOException(file + ": entry " + i + " is invalid: " + e.getMessage(), e);
                         }

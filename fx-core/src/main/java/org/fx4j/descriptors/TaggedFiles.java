@@ -5,6 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,12 @@ final class TaggedFiles {
      * @param what the file's kind for messages ("an fx4j descriptor index (written by ...)")
      */
     static <T> T read(Path file, String tag, int version, String what, Reader<T> reader) throws IOException {
+        if (!Files.exists(file)) {
+            throw new FileNotFoundException(file + " does not exist");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + " is not a regular file; name " + what);
+        }
         long size = Files.size(file);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             String found;

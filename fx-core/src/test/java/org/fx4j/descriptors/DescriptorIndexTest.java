@@ -2,6 +2,7 @@ package org.fx4j.descriptors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,6 +140,34 @@ class DescriptorIndexTest {
             assertEquals(List.of("index.fx4j"), files.map(p -> p.getFileName().toString()).toList(),
                     "no temporary file left");
         }
+    }
+
+    @Test
+    void stampsRemovalAndSettingsSurviveTheRoundTrip(@TempDir Path dir) throws IOException {
+        DescriptorIndex index = new DescriptorIndex(2);
+        index.add("a", new float[] {1, 0}, "100:7");
+        index.add("b", new float[] {0, 1});
+        index.add("c", new float[] {1, 1}, "3:4");
+        index.putSetting("whiten", "2");
+        assertTrue(index.remove("a"));
+        assertFalse(index.remove("a"));
+        assertEquals("2", index.removeSetting("whiten"));
+        index.add("a", new float[] {1, 0.1f}, "101:8"); // described again, now last
+        Path file = dir.resolve("i.idx");
+        index.save(file);
+        DescriptorIndex back = DescriptorIndex.load(file);
+        assertEquals(List.of("b", "c", "a"), back.ids());
+        assertEquals("", back.stamp("b"));
+        assertEquals("3:4", back.stamp("c"));
+        assertEquals("101:8", back.stamp("a"));
+        assertEquals(Map.of(), back.settings());
+        assertEquals("a", back.search(new float[] {1, 0}, 1).get(0).id(), "positions follow the removal");
+        assertEquals("c", back.search(new float[] {1, 1}, 1).get(0).id());
+        assertArrayEquals(new float[] {0, 1}, back.descriptor(0));
+        assertThrows(IllegalArgumentException.class, () -> back.stamp("zz"));
+        String missing = assertThrows(IOException.class, () -> DescriptorIndex.load(dir.resolve("none.idx")))
+                .getMessage();
+        assertEquals(dir.resolve("none.idx") + " does not exist", missing);
     }
 
     @Test

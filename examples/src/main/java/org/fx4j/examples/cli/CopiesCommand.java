@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import org.fx4j.descriptors.DescriptorIndex;
 import org.fx4j.descriptors.PcaWhitening;
@@ -40,6 +41,33 @@ public final class CopiesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"pairs\":[{\"first\":...,\"second\":...,\"score\":...}, ...]}.")
     private boolean json;
 
+    /** The most pairs listed; more means the threshold does not separate the images. */
+    static final long MAX_PAIRS = 5_000_000;
+
+    /** The share of up to 2000 random pairs (seeded) whose cosine reaches the threshold. */
+    static double shareAbove(DescriptorIndex index, double threshold) {
+        int n = index.size();
+        if (n < 2) {
+            return 0;
+        }
+        Random r = new Random(0);
+        int samples = (int) Math.min(2000, (long) n * (n - 1) / 2);
+        int above = 0;
+        for (int s = 0; s < samples; s++) {
+            int a = r.nextInt(n);
+            int b = r.nextInt(n - 1);
+            b += b >= a ? 1 : 0;
+            float[] x = index.descriptor(a);
+            float[] y = index.descriptor(b);
+            double dot = 0;
+            for (int d = 0; d < x.length; d++) {
+                dot += (double) x[d] * y[d];
+            }
+            above += dot >= threshold ? 1 : 0;
+        }
+        return (double) above / samples;
+    }
+
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
@@ -48,7 +76,22 @@ public final class CopiesCommand implements Callable<Integer> {
         }
         DescriptorIndex index = DescriptorIndex.load(indexFile);
         PcaWhitening whitening = IndexWhitening.load(index, indexFile);
-        List<DescriptorIndex.Pair> pairs = IndexWhitening.searchable(index, whitening).pairs(threshold);
+        DescriptorIndex searched = IndexWhitening.searchable(index, whitening);
+        double share = shareAbove(searched, threshold);
+        double expected = share * searched.size() * (searched.size() - 1.0) / 2;
+        if (expected > MAX_PAIRS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "about %.0f%% of random pairs of %s reach"
+                    + " cosine %s: that would list ~%.0f pairs; raise --threshold%s", 100 * share, indexFile, threshold,
+                    expected, whitening == null ? ", or index with --whiten D" : ""));
+        }
+        if (share >= 0.05 && searched.size() >= 10) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(String.format(Locale.ROOT, "fx: warning: %.0f%% of random pairs of this index reach cosine %s:"
+                    + " at this threshold its descriptors do not tell images apart (random weights?); raise --threshold"
+                    + "%s", 100 * share, threshold, whitening == null ? " or index with --whiten D" : ""));
+            err.flush();
+        }
+        List<DescriptorIndex.Pair> pairs = searched.pairs(threshold);
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             JsonArray list = new JsonArray();

@@ -2,7 +2,6 @@ package org.fx4j.examples.cli;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.translate.TranslateException;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -92,6 +91,10 @@ public final class CopyEvalCommand implements Callable<Integer> {
         Map<String, List<Path>> files = new LinkedHashMap<>();
         try (var kinds = Files.list(queriesDir)) {
             for (Path kind : kinds.filter(Files::isDirectory).sorted().toList()) {
+                if (kind.getFileName().toString().equals("all")) {
+                    throw new IllegalArgumentException(kind + ": a kind of edit cannot be named 'all' (the overall"
+                            + " scores are); rename the directory");
+                }
                 List<Path> images = ImageFiles.under(kind);
                 if (!images.isEmpty()) {
                     files.put(kind.getFileName().toString(), images.stream().map(kind::resolve).toList());
@@ -111,7 +114,7 @@ public final class CopyEvalCommand implements Callable<Integer> {
                     List<Path> chunk = e.getValue().subList(from, Math.min(from + 16, e.getValue().size()));
                     List<Image> images = new ArrayList<>();
                     for (Path f : chunk) {
-                        images.add(ImageFactory.getInstance().fromFile(f));
+                        images.add(ImageFiles.read(f));
                     }
                     List<float[]> descriptors = predictor.batchPredict(images);
                     for (int i = 0; i < chunk.size(); i++) {

@@ -68,6 +68,11 @@ public final class ExploreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CliChecks.size(spec, size);
+        if (size % 32 != 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--size must be a multiple of 32,"
+                    + " so that the strides read from the shapes are exact (got " + size + "; try "
+                    + Math.max(32, size / 32 * 32) + ")");
+        }
         OutputPaths.checkFile(spec, "--out", out, force);
         List<NodeSummary> nodes;
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -2,7 +2,6 @@ package org.fx4j.examples.cli;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.translate.TranslateException;
 import com.google.inject.Inject;
 import java.io.IOException;
@@ -159,9 +158,14 @@ public final class IndexCommand implements Callable<Integer> {
         List<Path> todo = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         Set<String> present = new HashSet<>();
+        int changed = 0;
         for (Path f : files) {
             String id = Path.of(prefix).resolve(f).toString();
             present.add(id);
+            if (index != null && index.contains(id) && !index.stamp(id).equals(stamp(dir.resolve(f)))) {
+                index.remove(id); // replaced since it was described: describe it again
+                changed++;
+            }
             if (index == null || !index.contains(id)) {
                 todo.add(dir.resolve(f));
                 ids.add(id);
@@ -169,18 +173,24 @@ public final class IndexCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (index != null) {
-            long gone = index.ids().stream().filter(id -> !present.contains(id)).count();
-            if (gone > 0) {
-                err.println("fx: warning: " + gone + " indexed image(s) are no longer under " + dir + "; they stay in "
-                        + out + " (index again under another --out to drop them)");
-                err.flush();
-            }
+        long gone = index == null ? 0 : index.ids().stream().filter(id -> !present.contains(id)).count();
+        if (gone > 0) {
+            err.println("fx: warning: " + gone + " indexed image(s) are no longer under " + dir + "; they stay in "
+                    + out + " (index again under another --out to drop them)");
+            err.flush();
+        }
+        if (whiten != null && files.size() + gone <= whiten) {
+            throw new ParameterException(spec.commandLine(), "--whiten " + whiten + " needs more than " + whiten
+                    + " images; " + dir + " has " + files.size() + (gone > 0 ? " (and the index " + gone + " more)" : ""));
         }
         if (todo.isEmpty() && (whiten == null || index.settings().containsKey(IndexWhitening.SHA256))) {
             w.println("# " + out + " already holds all " + files.size() + " images under " + dir);
             w.flush();
             return 0;
+        }
+        if (index != null) {
+            // the whitening no longer fits the index until it is learned again at the end of this run
+            index.removeSetting(IndexWhitening.SHA256);
         }
         List<String> unreadable = new ArrayList<>();
         int added = 0;
@@ -189,7 +199,8 @@ public final class IndexCommand implements Callable<Integer> {
         try (DescriptorModel describer = DescriptorModel.open(settings, catalog, "the settings");
                 Predictor<Image, float[]> predictor = describer.newPredictor()) {
             w.println("# " + describer.describe() + ", " + describer.weightsOrigin() + "; " + todo.size() + " of "
-                    + files.size() + " images to describe" + (index == null ? "" : " (resuming " + out + ")"));
+                    + files.size() + " images to describe" + (index == null ? "" : " (resuming " + out
+                    + (changed > 0 ? "; " + changed + " changed since they were described" : "") + ")"));
             w.flush();
             ExecutorService decoder = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "fx-index-decoder");
@@ -209,6 +220,15 @@ public final class IndexCommand implements Callable<Integer> {
                     unreadable.addAll(d.unreadable);
                     if (!d.images.isEmpty()) {
                         List<float[]> descriptors = predictor.batchPredict(d.images);
+                        for (int i = 0; i < descriptors.size(); i++) {
+                            for (float v : descriptors.get(i)) {
+                                if (!Float.isFinite(v)) {
+                                    throw new IllegalArgumentException("the descriptor of " + d.ids.get(i) + " is not"
+                                            + " finite (" + v + "): --pooling " + pooling + " overflows float32 on"
+                                            + " this node's values; choose a smaller GeM p, avg or max");
+                                }
+                            }
+                        }
                         if (index == null) {
                             index = new DescriptorIndex(descriptors.get(0).length);
                             for (Map.Entry<String, String> e : settings.entrySet()) {
@@ -216,7 +236,7 @@ public final class IndexCommand implements Callable<Integer> {
                             }
                         }
                         for (int i = 0; i < descriptors.size(); i++) {
-                            index.add(d.ids.get(i), descriptors.get(i));
+                            index.add(d.ids.get(i), descriptors.get(i), d.stamps.get(i));
                         }
                         added += descriptors.size();
                     }
@@ -257,21 +277,29 @@ public final class IndexCommand implements Callable<Integer> {
     }
 
     /** A batch of decoded images with their identifiers, and the files that could not be read. */
-    private record Decoded(List<Image> images, List<String> ids, List<String> unreadable) {}
+    private record Decoded(List<Image> images, List<String> ids, List<String> stamps, List<String> unreadable) {}
 
     private static Decoded decode(List<Path> files, List<String> ids, int from, int count) {
         List<Image> images = new ArrayList<>();
         List<String> kept = new ArrayList<>();
+        List<String> stamps = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         for (int i = from; i < Math.min(from + count, files.size()); i++) {
             try {
-                images.add(ImageFactory.getInstance().fromFile(files.get(i)));
+                String stamp = stamp(files.get(i)); // before reading: a file replaced meanwhile is read again later
+                images.add(ImageFiles.read(files.get(i)));
                 kept.add(ids.get(i));
+                stamps.add(stamp);
             } catch (IOException | RuntimeException e) {
                 bad.add(ids.get(i));
             }
         }
-        return new Decoded(images, kept, bad);
+        return new Decoded(images, kept, stamps, bad);
+    }
+
+    /** A file's size and modification time, which a replaced file almost always changes. */
+    private static String stamp(Path file) throws IOException {
+        return Files.size(file) + ":" + Files.getLastModifiedTime(file).toMillis();
     }
 
     private static Decoded get(Future<Decoded> f) throws InterruptedException {

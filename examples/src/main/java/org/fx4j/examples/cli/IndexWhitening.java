@@ -45,7 +45,8 @@ final class IndexWhitening {
         if (dims > index.size() - 1 || dims > index.dimension()) {
             throw new IllegalArgumentException("--whiten " + dims + " needs more than " + dims + " indexed images and"
                     + " descriptors of at least " + dims + " values; the index has " + index.size() + " images of "
-                    + index.dimension() + " values");
+                    + index.dimension() + " values (unreadable images were skipped); index under another --out with"
+                    + " a smaller --whiten");
         }
         float[][] all = new float[index.size()][];
         for (int i = 0; i < all.length; i++) {
@@ -72,7 +73,8 @@ final class IndexWhitening {
         String recorded = index.settings().get(SHA256);
         if (!Files.isRegularFile(file) || recorded == null) {
             throw new IOException(indexFile + " was made with --whiten " + index.settings().get(DIMS) + " but its"
-                    + " whitening " + file + " is missing; run `fx index` again with the same flags");
+                    + " whitening " + file + " is missing or not yet learned (a run that ended early); run `fx index`"
+                    + " again with the same flags, which learns it at the end");
         }
         String now = DescriptorModel.sha256(file);
         if (!now.equals(recorded)) {

@@ -2,7 +2,6 @@ package org.fx4j.examples.cli;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.translate.TranslateException;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -72,7 +71,7 @@ public final class SearchCommand implements Callable<Integer> {
         PcaWhitening whitening = IndexWhitening.load(index, indexFile);
         Image query;
         try {
-            query = ImageFactory.getInstance().fromFile(image);
+            query = ImageFiles.read(image);
         } catch (IOException | RuntimeException e) {
             throw new IOException("cannot read the image " + image + " (" + e.getMessage() + "); PNG, JPEG, BMP and"
                     + " GIF are read", e);

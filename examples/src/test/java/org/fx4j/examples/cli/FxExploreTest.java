@@ -81,6 +81,14 @@ class FxExploreTest {
         assertEquals(2, count(dom, "<tr class=\"node ticked\""), "two rows ticked");
     }
 
+    @Test
+    void sizesWithInexactStridesAreRefused() {
+        FxRun r = FxRun.fx("explore", "resnet18", "--size", "100", "--out", dir.resolve("x.html").toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--size must be a multiple of 32, so that the strides read from the shapes are exact"
+                + " (got 100; try 96)"), r.err);
+    }
+
     private static String render(String hash) throws IOException, InterruptedException {
         Path out = dir.resolve("dom.html");
         Process p;

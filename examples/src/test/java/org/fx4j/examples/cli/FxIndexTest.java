@@ -44,6 +44,12 @@ class FxIndexTest {
         Files.createDirectories(images.resolve("dup"));
         Files.copy(images.resolve("0001.png"), images.resolve("dup/0001-copy.png"));
         Files.writeString(images.resolve("broken.jpg"), "not a jpeg");
+        // a JPEG cut in half: ImageIO decodes it with a warning (grey rest); PIL refuses it, so does fx index
+        java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(images.resolve("0002.png").toFile());
+        Path jpeg = dir.resolve("whole.jpg");
+        javax.imageio.ImageIO.write(picture, "jpg", jpeg.toFile());
+        byte[] bytes = Files.readAllBytes(jpeg);
+        Files.write(images.resolve("cut.jpg"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
         index = dir.resolve("images.idx");
         first = index(images, index);
     }
@@ -60,8 +66,8 @@ class FxIndexTest {
     void indexesEveryReadableImageAndNamesTheOthers() throws Exception {
         assertEquals(0, first.code, first.err);
         assertTrue(first.out.contains("11 images (11 new)"), first.out);
-        assertTrue(first.err.contains("fx: warning: skipped 1 unreadable image(s): " + images.resolve("broken.jpg")),
-                first.err);
+        assertTrue(first.err.contains("fx: warning: skipped 2 unreadable image(s): " + images.resolve("broken.jpg")
+                + ", " + images.resolve("cut.jpg")), first.err);
         DescriptorIndex idx = DescriptorIndex.load(index);
         assertEquals(11, idx.size());
         assertEquals(images.resolve("0000.png").toString(), idx.ids().get(0), "paths as indexed");
@@ -93,6 +99,10 @@ class FxIndexTest {
         assertEquals(images.resolve("0001.png").toString(), top.get("first").getAsString());
         assertEquals(images.resolve("dup/0001-copy.png").toString(), top.get("second").getAsString());
         assertEquals(1.0, top.get("score").getAsDouble(), 1e-5);
+        assertTrue(r.err.contains("of random pairs of this index reach cosine 0.5: at this threshold its descriptors"
+                + " do not tell images apart"), "random weights, raw descriptors: " + r.err);
+        FxRun missing = FxRun.fx("copies", dir.resolve("none.idx").toString());
+        assertTrue(missing.err.contains("fx: error: " + dir.resolve("none.idx") + " does not exist"), missing.err);
         FxRun bad = FxRun.fx("copies", index.toString(), "--threshold", "1.5");
         assertEquals(2, bad.code);
         assertTrue(bad.err.contains("--threshold must be in [-1, 1], got 1.5"), bad.err);
@@ -118,6 +128,14 @@ class FxIndexTest {
         Files.delete(copy.resolve("0002.png"));
         FxRun gone = index(copy, idx);
         assertTrue(gone.err.contains("fx: warning: 1 indexed image(s) are no longer under " + copy), gone.err);
+        float[] before = DescriptorIndex.load(idx).descriptor(0);
+        Files.copy(images.resolve("0006.png"), copy.resolve("0000.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FxRun replaced = index(copy, idx);
+        assertTrue(replaced.out.contains("1 changed since they were described") && replaced.out.contains("(1 new)"),
+                replaced.out);
+        DescriptorIndex after = DescriptorIndex.load(idx);
+        assertEquals(copy.resolve("0000.png").toString(), after.ids().get(after.size() - 1), "described again");
+        assertTrue(!java.util.Arrays.equals(before, after.descriptor(after.size() - 1)), "with the new picture");
         new DescriptorIndex(3).save(clean.resolveSibling("foreign.idx"));
         FxRun foreign = FxRun.fx("index", copy.toString(), "--model", "resnet18", "--node", "layer3", "--out",
                 clean.resolveSibling("foreign.idx").toString());
@@ -186,7 +204,8 @@ class FxIndexTest {
         Files.copy(images.resolve("0002.png"), few.resolve("0002.png"));
         FxRun tooMany = index(few, dir.resolve("small.idx"), "--whiten", "6");
         assertEquals(2, tooMany.code);
-        assertTrue(tooMany.err.contains("--whiten 6 needs more than 6 indexed images"), tooMany.err);
+        assertTrue(tooMany.err.contains("--whiten 6 needs more than 6 images; " + few + " has 2"), tooMany.err);
+        assertTrue(!Files.exists(dir.resolve("small.idx")), "refused before any work");
     }
 
     @Test
