@@ -42,8 +42,7 @@ public final class FeatureMapTranslator implements Translator<Image, FeatureMaps
     /** {@inheritDoc} */
     @Override
     public NDList processInput(TranslatorContext ctx, Image input) {
-        NDArray hwc = input.toNDArray(ctx.getNDManager(), Image.Flag.COLOR);
-        return new NDList(preprocessing.transform(hwc.transpose(2, 0, 1)));
+        return new NDList(preprocessing.transform(input, ctx.getNDManager()));
     }
 
     /** {@inheritDoc} */

@@ -1,5 +1,6 @@
 package org.fx4j.inference;
 
+import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -161,6 +162,22 @@ public final class ImageClassificationPreprocessing implements Transform {
             NDArray sd = scope.create(std).toType(type, false).reshape(statShape);
             NDArray out = cropped.sub(m).div(sd);
             out.attach(image.getManager());
+            return out;
+        }
+    }
+
+    /**
+     * Applies the preset to a DJL image (read as RGB, {@code [H, W, 3]} uint8, then channels first).
+     *
+     * @param image the picture (not modified)
+     * @param manager owns the result
+     * @return {@code [3, crop, crop]} float32
+     */
+    public NDArray transform(Image image, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray chw = image.toNDArray(scope, Image.Flag.COLOR).transpose(2, 0, 1);
+            NDArray out = transform(chw);
+            out.attach(manager);
             return out;
         }
     }
