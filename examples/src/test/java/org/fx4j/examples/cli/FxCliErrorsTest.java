@@ -63,7 +63,7 @@ class FxCliErrorsTest {
     void unknownFlagsCommandsAndBadValues() {
         refused("Unknown option: '--bogus' (see `fx extract --help`)", "extract", "resnet18", "--nodes", "layer1",
                 "--bogus");
-        refused("unknown command 'extrct'; commands: nodes, extract, detect, convert, bench, demo, shapes, train, eval (see `fx --help`)",
+        refused("unknown command 'extrct'; commands: nodes, extract, index, search, copies, copyset, copyeval, explore, detect, convert, bench, demo, shapes, train, eval (see `fx --help`)",
                 "extrct", "resnet18");
         refused("Invalid value for option '--size': 'abc' is not an int (see `fx extract --help`)", "extract",
                 "resnet18", "--nodes", "layer1", "--size", "abc");
