@@ -59,6 +59,35 @@ public final class FeatureExtractor extends Module {
             }
         }
         super.setMode(source != null && source.isTraining());
+        evalModule.foldBatchNorms(true);
+    }
+
+    /**
+     * Sets whether the evaluation graph runs with each batch norm folded into the convolution before
+     * it (on by default): one convolution with weights {@code w * gamma / sqrt(var + eps)} and the
+     * matching bias instead of a convolution and a pass over its output. The folded weights are the
+     * extractor's own arrays (the model's parameters and state-dict keys are untouched), computed on
+     * first use and again whenever the parameters' arrays are replaced ({@code Checkpoints.load}) or
+     * weights may have changed in place ({@link Module#weightsGeneration()}: any {@code train()} call
+     * or training pass); after editing parameter arrays by hand call {@link Module#weightsChanged()}.
+     * Training-mode passes, and passes that record gradients, always run unfolded. The folded weights
+     * take as much memory again as the folded convolutions' weights.
+     *
+     * @param on false to run the graph as traced
+     * @return this extractor
+     */
+    public FeatureExtractor foldBatchNorms(boolean on) {
+        evalModule.foldBatchNorms(on);
+        return this;
+    }
+
+    /**
+     * Returns whether the evaluation graph folds batch norms into convolutions.
+     *
+     * @return true unless turned off with {@link #foldBatchNorms(boolean)}
+     */
+    public boolean foldsBatchNorms() {
+        return evalModule.foldsBatchNorms();
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import org.fx4j.nn.ForwardContext;
 import org.fx4j.nn.FxFunction;
@@ -141,6 +142,47 @@ final class ExecutionPlan {
     /** Whether foldable convolution + norm pairs run folded (inference only). */
     private volatile boolean foldNorms;
 
+    /** Per convolution instruction of a pair: its cached folded weights (null until first folded). */
+    private final FoldedConv[] folds;
+
+    /** Runs read the cached folds under the read lock; refolding (closing the old arrays) takes the write lock. */
+    private final ReentrantReadWriteLock foldLock = new ReentrantReadWriteLock();
+
+    /**
+     * The folded weight and bias of one convolution + norm pair, valid while the arrays it was folded
+     * from are the same and {@link org.fx4j.nn.Module#weightsGeneration()} has not moved.
+     */
+    private static final class FoldedConv {
+        final long generation;
+        final NDArray[] sources;
+        final NDArray weight;
+        final NDArray bias;
+
+        FoldedConv(long generation, NDArray[] sources, NDArray weight, NDArray bias) {
+            this.generation = generation;
+            this.sources = sources;
+            this.weight = weight;
+            this.bias = bias;
+        }
+
+        boolean validFor(long now, NDArray[] current) {
+            if (generation != now || weight.isReleased() || bias.isReleased()) {
+                return false;
+            }
+            for (int k = 0; k < sources.length; k++) {
+                if (sources[k] != current[k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void close() {
+            weight.close();
+            bias.close();
+        }
+    }
+
     ExecutionPlan(Graph graph, String className, Collection<Parameter> state) {
         this.className = className;
         this.state = state.toArray(new Parameter[0]);
@@ -199,6 +241,7 @@ final class ExecutionPlan {
         this.constantArrays = arrays.toArray(new NDArray[0]);
         planReleases(graph, slotOf);
         this.normAfter = findFoldablePairs(graph, slotOf);
+        this.folds = new FoldedConv[instructions.length];
     }
 
     /** Convolution instructions whose one reader is a batch norm taking that value alone (not a graph output). */
@@ -338,17 +381,19 @@ final class ExecutionPlan {
         // The norms whose convolution ran folded: each passes its input (already normalised) through.
         // (only under fx4j's own eager calls: a custom handler sees every module call it would see unfolded)
         boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
-                ? new boolean[instructions.length] : null;
+                && !JniUtils.isGradMode() && device != null ? new boolean[instructions.length] : null;
+        FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device);
         try {
             for (int i = 0; i < instructions.length; i++) {
                 Instruction ins = instructions[i];
                 current = ins;
                 if (folded != null && folded[i]) {
                     slots[ins.out] = slots[((SlotArg) ins.args[0]).slot];
-                } else if (folded != null && normAfter[i] >= 0) {
-                    Instruction norm = instructions[normAfter[i]];
+                } else if (folded != null && normAfter[i] >= 0 && ready[i] != null) {
                     NDArray x = (NDArray) ins.args[0].resolve(slots);
-                    NDArray v = org.fx4j.nn.ConvNormFolding.run(ctx, (Block) ins.callable, (Block) norm.callable, x);
+                    NDArray v = x.getDataType() == ready[i].weight.getDataType() && x.getDevice().equals(device)
+                            ? org.fx4j.nn.ConvNormFolding.convolve((Block) ins.callable, x, ready[i].weight,
+                                    ready[i].bias) : null;
                     folded[normAfter[i]] = v != null;
                     slots[ins.out] = v != null ? v : execute(ctx, ins, slots, device);
                 } else {
@@ -382,7 +427,83 @@ final class ExecutionPlan {
                 throw e;
             }
             throw describe(e, current.node);
+        } finally {
+            if (ready != null) {
+                foldLock.readLock().unlock();
+            }
         }
+    }
+
+    /**
+     * The folded weights of every foldable pair for this pass, computed again where the parameters'
+     * arrays changed or {@link org.fx4j.nn.Module#weightsGeneration()} moved (old folds closed under
+     * the write lock, when no run reads them). Returns holding the read lock, which the run releases.
+     *
+     * @return per convolution instruction, its fold, or null where the pair runs unfolded in this pass
+     *     (the norm trains, the types differ)
+     */
+    private FoldedConv[] readyFolds(ForwardContext ctx, Device device) {
+        FoldedConv[] ready = new FoldedConv[instructions.length];
+        NDArray[][] sources = new NDArray[instructions.length][];
+        long now = org.fx4j.nn.Module.weightsGeneration();
+        foldLock.readLock().lock();
+        try {
+            return readyFoldsLocked(ctx, device, ready, sources, now);
+        } catch (RuntimeException | Error e) {
+            foldLock.readLock().unlock();
+            throw e;
+        }
+    }
+
+    private FoldedConv[] readyFoldsLocked(ForwardContext ctx, Device device, FoldedConv[] ready, NDArray[][] sources,
+            long now) {
+        boolean stale = false;
+        for (int i = 0; i < instructions.length; i++) {
+            if (normAfter[i] < 0) {
+                continue;
+            }
+            sources[i] = org.fx4j.nn.ConvNormFolding.sources(ctx, (Block) instructions[i].callable,
+                    (Block) instructions[normAfter[i]].callable, device);
+            if (sources[i] != null) {
+                FoldedConv f = folds[i];
+                if (f != null && f.validFor(now, sources[i]) && f.weight.getDevice().equals(device)) {
+                    ready[i] = f;
+                } else {
+                    stale = true;
+                }
+            }
+        }
+        if (!stale) {
+            return ready;
+        }
+        foldLock.readLock().unlock();
+        foldLock.writeLock().lock();
+        try {
+            for (int i = 0; i < instructions.length; i++) {
+                if (sources[i] == null || ready[i] != null) {
+                    continue;
+                }
+                FoldedConv f = folds[i];
+                if (f != null && f.validFor(now, sources[i]) && f.weight.getDevice().equals(device)) {
+                    ready[i] = f; // refolded by another run meanwhile
+                    continue;
+                }
+                NDArray[] wb = org.fx4j.nn.ConvNormFolding.fold(ctx, (Block) instructions[i].callable,
+                        (Block) instructions[normAfter[i]].callable, device);
+                if (f != null) {
+                    f.close();
+                    folds[i] = null;
+                }
+                if (wb != null) {
+                    folds[i] = new FoldedConv(now, sources[i], wb[0], wb[1]);
+                    ready[i] = folds[i];
+                }
+            }
+        } finally {
+            foldLock.readLock().lock(); // downgrade: this run reads the folds it made
+            foldLock.writeLock().unlock();
+        }
+        return ready;
     }
 
     /**

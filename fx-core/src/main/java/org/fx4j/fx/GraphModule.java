@@ -83,10 +83,12 @@ public class GraphModule extends Module {
     /**
      * Sets whether inference runs fold each batch norm into the convolution it follows ({@link
      * org.fx4j.nn.ConvNormFolding}: one convolution with scaled weights instead of a convolution and a
-     * pass over its output; folded from the current parameters at every call, so loaded weights are
-     * always seen). Off by default; it applies only while gradients are off and to norms in evaluation
-     * mode, and never when {@link #forward(ForwardContext, NDList, BiConsumer)} observes every node.
-     * Outputs then differ from the unfolded graph's by rounding only.
+     * pass over its output). The folded weights are cached and computed again when the parameters'
+     * arrays are replaced or {@link org.fx4j.nn.Module#weightsGeneration()} moves, so loaded and
+     * trained weights are seen. Off by default (on for a feature extractor's evaluation graph); it
+     * applies only while gradients are off and to norms in evaluation mode, and never when {@link
+     * #forward(ForwardContext, NDList, BiConsumer)} observes every node. Outputs then differ from the
+     * unfolded graph's by rounding only.
      *
      * @param on true to fold
      * @return this module

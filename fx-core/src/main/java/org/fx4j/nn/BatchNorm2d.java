@@ -126,6 +126,15 @@ public final class BatchNorm2d extends LeafModule {
                 ctx.value(runningVar, device), eps);
     }
 
+    /** The weight, bias, running mean and variance values in evaluation mode; null while training. */
+    NDArray[] evalValues(ForwardContext ctx, ai.djl.Device device) {
+        if (ctx.isTraining()) {
+            return null;
+        }
+        return new NDArray[] {ctx.value(weight, device), ctx.value(bias, device), ctx.value(runningMean, device),
+            ctx.value(runningVar, device)};
+    }
+
     /** scale = w / sqrt(rv + eps), shift = b - rm * scale; intermediates closed, the two results returned. */
     static NDArray[] affine(NDArray w, NDArray b, NDArray rm, NDArray rv, double eps) {
         try (NDArray std = rv.add(eps);

@@ -39,7 +39,8 @@ public final class ConvNormFolding {
     }
 
     /**
-     * Runs {@code norm(conv(x))} as one folded convolution, if it applies now.
+     * Runs {@code norm(conv(x))} as one folded convolution, if it applies now (the folded weights are
+     * computed for this call and closed after it).
      *
      * @param ctx the caller's context (each module's mode and parameter values are read through it)
      * @param conv a {@link Conv2d}
@@ -49,34 +50,109 @@ public final class ConvNormFolding {
      *     the types differ
      */
     public static NDArray run(ForwardContext ctx, Block conv, Block norm, NDArray x) {
+        if (!foldable(conv, norm)) {
+            return null;
+        }
+        ((Conv2d) conv).checkInput(x);
+        NDArray[] folded = fold(ctx, conv, norm, x.getDevice());
+        if (folded == null) {
+            return null;
+        }
+        if (folded[0].getDataType() != x.getDataType()) {
+            folded[0].close();
+            folded[1].close();
+            return null;
+        }
+        try (NDArray weight = folded[0];
+                NDArray bias = folded[1]) {
+            return convolve(conv, x, weight, bias);
+        }
+    }
+
+    /**
+     * The arrays a fold reads now, in a fixed order: the convolution's weight and bias (null without
+     * one), the norm's weight, bias, running mean and running variance. A cached fold stays valid
+     * while these are the same arrays (and nothing changed them in place).
+     *
+     * @param ctx the caller's context
+     * @param conv a {@link Conv2d}
+     * @param norm its {@link BatchNorm2d} or {@link FrozenBatchNorm2d}
+     * @param device the device the values are read on
+     * @return the arrays, or null when the pair is not foldable or the norm trains in this pass
+     */
+    public static NDArray[] sources(ForwardContext ctx, Block conv, Block norm, ai.djl.Device device) {
+        if (!foldable(conv, norm)) {
+            return null;
+        }
+        ForwardContext convCtx = ctx.enter(conv);
+        ForwardContext normCtx = ctx.enter(norm);
+        NDArray[] n = norm instanceof BatchNorm2d ? ((BatchNorm2d) norm).evalValues(normCtx, device)
+                : ((FrozenBatchNorm2d) norm).values(normCtx, device);
+        if (n == null) {
+            return null;
+        }
+        Conv2d c = (Conv2d) conv;
+        return new NDArray[] {c.weightValue(convCtx, device), c.hasBias() ? c.biasValue(convCtx, device) : null, n[0],
+            n[1], n[2], n[3]};
+    }
+
+    /**
+     * Computes the folded weight and bias of a pair from the current parameter values.
+     *
+     * @param ctx the caller's context
+     * @param conv a {@link Conv2d}
+     * @param norm its {@link BatchNorm2d} or {@link FrozenBatchNorm2d}
+     * @param device where the values are read
+     * @return {weight, bias}, new arrays in the parameters' manager that the caller closes; null when
+     *     gradients are recorded, the pair is not foldable, the norm trains, or the norm's type is not
+     *     the convolution's
+     */
+    public static NDArray[] fold(ForwardContext ctx, Block conv, Block norm, ai.djl.Device device) {
         if (JniUtils.isGradMode() || !foldable(conv, norm)) {
             return null;
         }
         ForwardContext convCtx = ctx.enter(conv);
         ForwardContext normCtx = ctx.enter(norm);
         Conv2d c = (Conv2d) conv;
-        c.checkInput(x);
-        NDArray[] scaleShift = norm instanceof BatchNorm2d
-                ? ((BatchNorm2d) norm).evalScaleShift(normCtx, x.getDevice())
-                : ((FrozenBatchNorm2d) norm).scaleShift(normCtx, x.getDevice());
+        NDArray[] scaleShift = norm instanceof BatchNorm2d ? ((BatchNorm2d) norm).evalScaleShift(normCtx, device)
+                : ((FrozenBatchNorm2d) norm).scaleShift(normCtx, device);
         if (scaleShift == null) {
             return null;
         }
-        NDArray convWeight = c.weightValue(convCtx, x.getDevice());
-        if (scaleShift[0].getDataType() != convWeight.getDataType() || x.getDataType() != convWeight.getDataType()) {
+        NDArray convWeight = c.weightValue(convCtx, device);
+        if (scaleShift[0].getDataType() != convWeight.getDataType()) {
             // Mixed types run unfolded, where each module's own type rules apply.
             scaleShift[0].close();
             scaleShift[1].close();
             return null;
         }
-        // Arrays made from parameters live in the parameters' manager: every one is closed here.
+        // Arrays made from parameters live in the parameters' manager: every intermediate is closed here.
         try (NDArray scale = scaleShift[0];
                 NDArray shift = scaleShift[1];
                 NDArray scale4 = scale.reshape(new Shape(-1, 1, 1, 1));
-                NDArray weight = convWeight.mul(scale4);
-                NDArray scaledBias = c.hasBias() ? c.biasValue(convCtx, x.getDevice()).mul(scale) : null;
-                NDArray bias = scaledBias == null ? shift.duplicate() : scaledBias.add(shift)) {
-            return c.convolve(x, weight, bias);
+                NDArray scaledBias = c.hasBias() ? c.biasValue(convCtx, device).mul(scale) : null) {
+            NDArray weight = convWeight.mul(scale4);
+            try {
+                return new NDArray[] {weight, scaledBias == null ? shift.duplicate() : scaledBias.add(shift)};
+            } catch (RuntimeException e) {
+                weight.close();
+                throw e;
+            }
         }
+    }
+
+    /**
+     * Runs the convolution of a pair with folded weights.
+     *
+     * @param conv a {@link Conv2d}
+     * @param x its input
+     * @param weight the folded weight
+     * @param bias the folded bias
+     * @return the pair's output
+     */
+    public static NDArray convolve(Block conv, NDArray x, NDArray weight, NDArray bias) {
+        Conv2d c = (Conv2d) conv;
+        c.checkInput(x);
+        return c.convolve(x, weight, bias);
     }
 }

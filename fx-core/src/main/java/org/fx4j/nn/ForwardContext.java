@@ -67,6 +67,7 @@ public final class ForwardContext {
      * @return the context
      */
     public static ForwardContext eager(Module root) {
+        Module.noteRootForward(root != null && root.isTraining());
         return new ForwardContext(null, Modes.OWN, null, ModuleCallHandler.EAGER, root);
     }
 

@@ -94,6 +94,12 @@ public final class FrozenBatchNorm2d extends LeafModule {
                 ctx.value(runningVar, device), eps);
     }
 
+    /** The weight, bias, running mean and variance values. */
+    NDArray[] values(ForwardContext ctx, ai.djl.Device device) {
+        return new NDArray[] {ctx.value(weight, device), ctx.value(bias, device), ctx.value(runningMean, device),
+            ctx.value(runningVar, device)};
+    }
+
     /** {@inheritDoc} */
     @Override
     public String toString() {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The base of every fx4j model: a DJL {@link AbstractBlock} with PyTorch's naming and mode.
@@ -45,6 +47,9 @@ import java.util.Set;
  * </ul>
  */
 public abstract class Module extends AbstractBlock {
+
+    private static final AtomicLong WEIGHTS_GENERATION = new AtomicLong();
+
 
     private static final byte VERSION = 1;
 
@@ -266,6 +271,38 @@ public abstract class Module extends AbstractBlock {
     }
 
     /**
+     * A counter that moves whenever weights may have changed in place: at every {@link #train(boolean)}
+     * and every root forward that trains or records gradients (an optimiser step follows those). Cached
+     * results derived from weights (the folded convolutions of an inference graph) are valid only while
+     * it has not moved and their parameter arrays are the same; a checkpoint load replaces the arrays.
+     *
+     * @return the current value
+     */
+    public static long weightsGeneration() {
+        return WEIGHTS_GENERATION.get();
+    }
+
+    /**
+     * Moves the {@link #weightsGeneration()} counter when a forward may be followed by in-place weight
+     * changes (training mode, or gradients recorded). Called by root forwards.
+     *
+     * @param training whether the pass trains
+     */
+    static void noteRootForward(boolean training) {
+        if (training || JniUtils.isGradMode()) {
+            WEIGHTS_GENERATION.incrementAndGet();
+        }
+    }
+
+    /**
+     * Declares that weights were changed in place outside a training pass (an array edited by hand),
+     * so that cached folded weights are computed again on the next inference.
+     */
+    public static void weightsChanged() {
+        WEIGHTS_GENERATION.incrementAndGet();
+    }
+
+    /**
      * Sets training mode here and in every fx4j module below.
      *
      * @return this module
@@ -283,6 +320,7 @@ public abstract class Module extends AbstractBlock {
      * @return this module
      */
     public final Module train(boolean mode) {
+        WEIGHTS_GENERATION.incrementAndGet();
         for (Block block : namedModules().values()) {
             if (block instanceof Module) {
                 ((Module) block).setMode(mode);
@@ -427,6 +465,7 @@ public abstract class Module extends AbstractBlock {
     @Override
     protected final NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean trainingPass, PairList<String, Object> params) {
+        noteRootForward(trainingPass && isTraining());
         ForwardContext.Modes modes = trainingPass ? ForwardContext.Modes.OWN : ForwardContext.Modes.ALL_EVAL;
         return forward(new ForwardContext(parameterStore, modes, params, ModuleCallHandler.EAGER, this), inputs);
     }

@@ -195,12 +195,18 @@ class FeatureExtractorTest {
         TestModels.SmallNet net = smallNet();
         net.eval();
         FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(net, List.of("maxpool", "layer1", "layer2", "fc"));
+        assertTrue(fx.foldsBatchNorms(), "folding is on by default");
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
             NDArray[] eager = net.eagerIntermediates(ForwardContext.eager(net).allEval(), x);
+            NDList folded = fx.forward(new NDList(x));
+            fx.foldBatchNorms(false); // the graph as traced: bit for bit
             NDList out = fx.forward(new NDList(x));
             for (int i = 0; i < 4; i++) {
                 assertArrayEquals(eager[i].toFloatArray(), out.get(i).toFloatArray(), "output " + out.get(i).getName());
+                float scale = eager[i].abs().max().getFloat();
+                assertArrayEquals(eager[i].toFloatArray(), folded.get(i).toFloatArray(), 1e-5f * scale,
+                        "folded output " + out.get(i).getName());
             }
             NDArray logits = net.forward(x);
             assertArrayEquals(logits.toFloatArray(), out.get(3).toFloatArray());
