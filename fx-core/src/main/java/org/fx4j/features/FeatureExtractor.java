@@ -71,7 +71,8 @@ public final class FeatureExtractor extends Module {
      * weights may have changed in place ({@link Module#weightsGeneration()}: any {@code train()} call
      * or training pass); after editing parameter arrays by hand call {@link Module#weightsChanged()}.
      * Training-mode passes, and passes that record gradients, always run unfolded. The folded weights
-     * take as much memory again as the folded convolutions' weights.
+     * take as much memory again as the folded convolutions' weights. The same pass hands the input of
+     * an {@code Identity} or evaluation-mode {@code Dropout} on without calling it.
      *
      * @param on false to run the graph as traced
      * @return this extractor

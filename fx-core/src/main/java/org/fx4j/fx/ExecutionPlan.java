@@ -142,6 +142,12 @@ final class ExecutionPlan {
     /** Whether foldable convolution + norm pairs run folded (inference only). */
     private volatile boolean foldNorms;
 
+    /**
+     * Per instruction: an {@code Identity}, or a {@code Dropout} (the identity in evaluation mode), whose
+     * input an inference pass hands on without calling it.
+     */
+    private final boolean[] passThrough;
+
     /** Per convolution instruction of a pair: its cached folded weights (null until first folded). */
     private final FoldedConv[] folds;
 
@@ -242,6 +248,13 @@ final class ExecutionPlan {
         planReleases(graph, slotOf);
         this.normAfter = findFoldablePairs(graph, slotOf);
         this.folds = new FoldedConv[instructions.length];
+        this.passThrough = new boolean[instructions.length];
+        for (int i = 0; i < instructions.length; i++) {
+            Instruction ins = instructions[i];
+            passThrough[i] = ins.op == NodeOp.CALL_MODULE && ins.args.length == 1 && ins.args[0] instanceof SlotArg
+                    && ins.node.outputCount() == 1
+                    && (ins.callable instanceof org.fx4j.nn.Identity || ins.callable instanceof org.fx4j.nn.Dropout);
+        }
     }
 
     /** Convolution instructions whose one reader is a batch norm taking that value alone (not a graph output). */
@@ -378,8 +391,9 @@ final class ExecutionPlan {
         kept.addAll(Arrays.asList(constantArrays));
         Device device = inputs.isEmpty() ? null : inputs.get(0).getDevice();
         Instruction current = null;
-        // The norms whose convolution ran folded: each passes its input (already normalised) through.
-        // (only under fx4j's own eager calls: a custom handler sees every module call it would see unfolded)
+        // The inference pass (no gradients, fx4j's own eager calls: a custom handler or an observer sees every
+        // module call it would see unfolded): the norms whose convolution ran folded pass their input (already
+        // normalised) through, as do Identity and evaluation-mode Dropout.
         boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
                 && !JniUtils.isGradMode() && device != null ? new boolean[instructions.length] : null;
         FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device);
@@ -387,7 +401,8 @@ final class ExecutionPlan {
             for (int i = 0; i < instructions.length; i++) {
                 Instruction ins = instructions[i];
                 current = ins;
-                if (folded != null && folded[i]) {
+                if (folded != null && (folded[i] || passThrough[i] && (ins.callable instanceof org.fx4j.nn.Identity
+                        || !ctx.enter((Block) ins.callable).isTraining()))) {
                     slots[ins.out] = slots[((SlotArg) ins.args[0]).slot];
                 } else if (folded != null && normAfter[i] >= 0 && ready[i] != null) {
                     NDArray x = (NDArray) ins.args[0].resolve(slots);

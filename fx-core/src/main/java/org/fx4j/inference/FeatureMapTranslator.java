@@ -3,6 +3,7 @@ package org.fx4j.inference;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
@@ -42,6 +43,8 @@ public final class FeatureMapTranslator implements Translator<Image, FeatureMaps
     /** {@inheritDoc} */
     @Override
     public NDList processInput(TranslatorContext ctx, Image input) {
+        // inference: no autograd graph (libtorch records one by default in threads other than DJL's first)
+        JniUtils.setGradMode(false);
         return new NDList(preprocessing.transform(input, ctx.getNDManager()));
     }
 
