@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
+import java.lang.ref.Cleaner;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -155,6 +156,35 @@ final class ExecutionPlan {
     private final ReentrantReadWriteLock foldLock = new ReentrantReadWriteLock();
 
     /**
+     * Owns the folded weights (made on the first fold, under the write lock): closed when this plan
+     * becomes unreachable, so extractors made and dropped in a loop do not pile up folded weights in
+     * the model's manager.
+     */
+    private final FoldMemory foldMemory = new FoldMemory();
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The manager of a plan's folded weights; the cleaning action holds it, never the plan. */
+    private static final class FoldMemory implements Runnable {
+        private volatile NDManager manager;
+
+        NDManager manager(Device device) {
+            if (manager == null) {
+                manager = NDManager.newBaseManager(device);
+            }
+            return manager;
+        }
+
+        @Override
+        public void run() {
+            NDManager m = manager;
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+
+    /**
      * The folded weight and bias of one convolution + norm pair, valid while the arrays it was folded
      * from are the same and {@link org.fx4j.nn.Module#weightsGeneration()} has not moved.
      */
@@ -248,6 +278,7 @@ final class ExecutionPlan {
         planReleases(graph, slotOf);
         this.normAfter = findFoldablePairs(graph, slotOf);
         this.folds = new FoldedConv[instructions.length];
+        CLEANER.register(this, foldMemory);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
             Instruction ins = instructions[i];
@@ -510,6 +541,9 @@ final class ExecutionPlan {
                     folds[i] = null;
                 }
                 if (wb != null) {
+                    NDManager owner = foldMemory.manager(device);
+                    wb[0].attach(owner);
+                    wb[1].attach(owner);
                     folds[i] = new FoldedConv(now, sources[i], wb[0], wb[1]);
                     ready[i] = folds[i];
                 }
