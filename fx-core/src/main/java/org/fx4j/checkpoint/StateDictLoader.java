@@ -114,6 +114,7 @@ final class StateDictLoader {
 
     /** Makes {@code value} the parameter's array (closing the previous one). */
     private static void adopt(Parameter p, NDArray value, NDManager owner) {
+        org.fx4j.nn.Module.weightsChanged(); // cached folds of the old arrays are stale
         Initializer original = p.getInitializer();
         p.close();
         p.setInitializer((m, shape, type) -> value);

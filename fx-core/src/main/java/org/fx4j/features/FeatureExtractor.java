@@ -68,10 +68,11 @@ public final class FeatureExtractor extends Module {
      * matching bias instead of a convolution and a pass over its output. The folded weights are the
      * extractor's own arrays (the model's parameters and state-dict keys are untouched), computed on
      * first use and again whenever the parameters' arrays are replaced ({@code Checkpoints.load}) or
-     * weights may have changed in place ({@link Module#weightsGeneration()}: any {@code train()} call
-     * or training pass); after editing parameter arrays by hand call {@link Module#weightsChanged()}.
-     * Training-mode passes, and passes that record gradients, always run unfolded. The folded weights
-     * take as much memory again as the folded convolutions' weights. The same pass hands the input of
+     * weights may have changed in place ({@link Module#weightsGeneration()}: {@code train()} / {@code
+     * eval()} calls, gradient-recording passes, training batch-norm passes, checkpoint loads); after
+     * editing parameter arrays by hand call {@link Module#weightsChanged()}. Training-mode passes, and
+     * passes that record gradients, always run unfolded. The folded weights take as much memory again
+     * as the folded convolutions' weights; turning folding off frees them. The same pass hands the input of
      * an {@code Identity} or evaluation-mode {@code Dropout} on without calling it.
      *
      * @param on false to run the graph as traced

@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -202,20 +203,27 @@ final class ExecutionPlan {
         }
 
         boolean validFor(long now, NDArray[] current) {
-            if (generation != now || weight.isReleased() || bias.isReleased()) {
+            if (generation != now || weight != null && (weight.isReleased() || bias.isReleased())) {
                 return false;
             }
             for (int k = 0; k < sources.length; k++) {
-                if (sources[k] != current[k]) {
+                if (sources[k] != current[k] || current[k] != null && current[k].isReleased()) {
                     return false;
                 }
             }
             return true;
         }
 
+        /** Whether the pair runs unfolded for these sources (mixed types): remembered, not retried each run. */
+        boolean unfoldable() {
+            return weight == null;
+        }
+
         void close() {
-            weight.close();
-            bias.close();
+            if (weight != null) {
+                weight.close();
+                bias.close();
+            }
         }
     }
 
@@ -324,6 +332,33 @@ final class ExecutionPlan {
 
     void foldNorms(boolean on) {
         foldNorms = on;
+        if (!on) {
+            foldLock.writeLock().lock();
+            try {
+                for (int i = 0; i < folds.length; i++) {
+                    if (folds[i] != null) {
+                        folds[i].close();
+                        folds[i] = null;
+                    }
+                }
+            } finally {
+                foldLock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** The number of pairs whose folded weights are cached now (for tests and diagnostics). */
+    int cachedFolds() {
+        foldLock.readLock().lock();
+        try {
+            int n = 0;
+            for (FoldedConv f : folds) {
+                n += f != null && !f.unfoldable() ? 1 : 0;
+            }
+            return n;
+        } finally {
+            foldLock.readLock().unlock();
+        }
     }
 
     boolean foldsNorms() {
@@ -477,6 +512,7 @@ final class ExecutionPlan {
             if (ready != null) {
                 foldLock.readLock().unlock();
             }
+            Reference.reachabilityFence(this); // the cleaner must not close the folds of a running plan
         }
     }
 
@@ -512,8 +548,8 @@ final class ExecutionPlan {
                     (Block) instructions[normAfter[i]].callable, device);
             if (sources[i] != null) {
                 FoldedConv f = folds[i];
-                if (f != null && f.validFor(now, sources[i]) && f.weight.getDevice().equals(device)) {
-                    ready[i] = f;
+                if (f != null && f.validFor(now, sources[i]) && (f.unfoldable() || f.weight.getDevice().equals(device))) {
+                    ready[i] = f.unfoldable() ? null : f;
                 } else {
                     stale = true;
                 }
@@ -530,8 +566,8 @@ final class ExecutionPlan {
                     continue;
                 }
                 FoldedConv f = folds[i];
-                if (f != null && f.validFor(now, sources[i]) && f.weight.getDevice().equals(device)) {
-                    ready[i] = f; // refolded by another run meanwhile
+                if (f != null && f.validFor(now, sources[i]) && (f.unfoldable() || f.weight.getDevice().equals(device))) {
+                    ready[i] = f.unfoldable() ? null : f; // made by another run meanwhile
                     continue;
                 }
                 NDArray[] wb = org.fx4j.nn.ConvNormFolding.fold(ctx, (Block) instructions[i].callable,
@@ -546,6 +582,8 @@ final class ExecutionPlan {
                     wb[1].attach(owner);
                     folds[i] = new FoldedConv(now, sources[i], wb[0], wb[1]);
                     ready[i] = folds[i];
+                } else {
+                    folds[i] = new FoldedConv(now, sources[i], null, null); // runs unfolded until the sources change
                 }
             }
         } finally {

@@ -99,6 +99,16 @@ public class GraphModule extends Module {
     }
 
     /**
+     * Returns how many convolution + norm pairs have folded weights cached now (they are made on the
+     * first inference run, and freed when folding is turned off).
+     *
+     * @return the count
+     */
+    public int cachedFolds() {
+        return plan.cachedFolds();
+    }
+
+    /**
      * Returns whether inference runs fold batch norms into convolutions.
      *
      * @return true if {@link #foldBatchNorms} turned it on

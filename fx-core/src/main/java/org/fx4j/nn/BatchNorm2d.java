@@ -104,6 +104,7 @@ public final class BatchNorm2d extends LeafModule {
                 eps);
         if (training) {
             numBatchesTracked.getArray().addi(1);
+            Module.weightsChanged(); // running statistics updated in place
         }
         return out;
     }

@@ -67,7 +67,7 @@ public final class ForwardContext {
      * @return the context
      */
     public static ForwardContext eager(Module root) {
-        Module.noteRootForward(root != null && root.isTraining());
+        Module.noteRootForward();
         return new ForwardContext(null, Modes.OWN, null, ModuleCallHandler.EAGER, root);
     }
 

@@ -271,10 +271,13 @@ public abstract class Module extends AbstractBlock {
     }
 
     /**
-     * A counter that moves whenever weights may have changed in place: at every {@link #train(boolean)}
-     * and every root forward that trains or records gradients (an optimiser step follows those). Cached
-     * results derived from weights (the folded convolutions of an inference graph) are valid only while
-     * it has not moved and their parameter arrays are the same; a checkpoint load replaces the arrays.
+     * A counter that moves whenever weights may have changed in place: at every {@link #train(boolean)},
+     * every root forward that records gradients (an optimiser step follows those), every batch-norm
+     * pass that updates running statistics, every checkpoint load, and every {@link #weightsChanged()}.
+     * Cached results derived from weights (the folded convolutions of an inference graph) are valid only
+     * while it has not moved and their parameter arrays are the same. An optimiser stepping while an
+     * inference pass of the same weights runs in another thread is not covered: call {@link
+     * #weightsChanged()} after such steps.
      *
      * @return the current value
      */
@@ -284,12 +287,10 @@ public abstract class Module extends AbstractBlock {
 
     /**
      * Moves the {@link #weightsGeneration()} counter when a forward may be followed by in-place weight
-     * changes (training mode, or gradients recorded). Called by root forwards.
-     *
-     * @param training whether the pass trains
+     * changes (an optimiser step follows a pass that records gradients). Called by root forwards.
      */
-    static void noteRootForward(boolean training) {
-        if (training || JniUtils.isGradMode()) {
+    static void noteRootForward() {
+        if (JniUtils.isGradMode()) {
             WEIGHTS_GENERATION.incrementAndGet();
         }
     }
@@ -465,7 +466,7 @@ public abstract class Module extends AbstractBlock {
     @Override
     protected final NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean trainingPass, PairList<String, Object> params) {
-        noteRootForward(trainingPass && isTraining());
+        noteRootForward();
         ForwardContext.Modes modes = trainingPass ? ForwardContext.Modes.OWN : ForwardContext.Modes.ALL_EVAL;
         return forward(new ForwardContext(parameterStore, modes, params, ModuleCallHandler.EAGER, this), inputs);
     }

@@ -288,7 +288,8 @@ public final class DetectionBackbones {
      * extractor of its {@code fpn} node, whose outputs are the levels named {@code fpn.0 .. fpn.pool}.
      * It frees every intermediate at its last use, where the eager (DJL-style) forward keeps them all
      * until the forward's manager closes (gigabytes at detection sizes). Parameters are shared with
-     * {@code backbone}.
+     * {@code backbone}. Like every extractor, its evaluation passes fold the batch norms into their
+     * convolutions ({@link FeatureExtractor#foldBatchNorms(boolean)}).
      *
      * @param backbone the backbone (a {@link BackboneWithFPN} or any module with an {@code fpn} node)
      * @return the extractor

@@ -85,11 +85,13 @@ class InferenceFoldingTest {
             assertSeesCurrentWeights(fx, x, "after Checkpoints.load");
             assertTrue(maxDiff(first, fx.extract(x).get("layer4")) > 1e-3, "the output changed");
 
-            // a training step changes weights and running statistics in place
-            model.train();
+            fx.extract(x); // folds cached from the loaded weights
+            assertTrue(fx.graphModule(false).cachedFolds() > 0, "the pass ran folded");
+
+            // a gradient-recording pass followed by an in-place step (no train()/eval() call between)
             JniUtils.setGradMode(true);
             try {
-                model.forward(x.duplicate()); // updates running statistics
+                model.forward(x.duplicate());
             } finally {
                 JniUtils.setGradMode(false);
             }
@@ -98,8 +100,14 @@ class InferenceFoldingTest {
                     p.getArray().muli(1.01f); // an optimiser step, in place
                 }
             }
+            assertSeesCurrentWeights(fx, x, "after a gradient step");
+
+            // batch-norm recalibration without gradients: one norm in training mode updates its statistics
+            ((Module) model.namedModules().get("layer2.0.bn2")).train();
+            fx.extract(x); // folds cached after the train() call
+            model.forward(x.duplicate()); // eager, no gradients: layer2.0.bn2's running statistics move
+            assertSeesCurrentWeights(fx, x, "after recalibrating a batch norm");
             model.eval();
-            assertSeesCurrentWeights(fx, x, "after a training step");
 
             // an edit by hand, declared
             model.stateDict().get("layer3.0.bn1.running_var").getArray().muli(4f);
@@ -112,6 +120,7 @@ class InferenceFoldingTest {
     private static void assertSeesCurrentWeights(FeatureExtractor fx, NDArray x, String when) {
         NDArray folded = fx.foldBatchNorms(true).extract(x).get("layer4");
         NDArray plain = fx.foldBatchNorms(false).extract(x).get("layer4");
+        assertEquals(0, fx.graphModule(false).cachedFolds(), "turning folding off frees the folds");
         fx.foldBatchNorms(true);
         double scale = plain.abs().max().getFloat();
         assertTrue(maxDiff(plain, folded) <= 1e-5 * scale, when + ": " + maxDiff(plain, folded) / scale);

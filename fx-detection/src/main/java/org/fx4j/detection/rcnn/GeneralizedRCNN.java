@@ -316,7 +316,7 @@ public class GeneralizedRCNN extends Module {
     /**
      * Sets whether inference folds the backbone's batch norms into their convolutions (default on):
      * one convolution with rescaled weights instead of a convolution and a pass over its output,
-     * recomputed from the current weights at every call ({@link GraphModule#foldBatchNorms}). Outputs
+     * cached and made again when the weights change ({@link GraphModule#foldBatchNorms}). Outputs
      * differ from the unfolded backbone's by rounding (float64 near 1e-15; float32 detections as in the
      * README's parity figures); turn it off to run torchvision's sequence of operations.
      *

@@ -76,6 +76,7 @@ public final class SgdOptimizer implements AutoCloseable {
      * @param lr the learning rate
      */
     public void step(double lr) {
+        org.fx4j.nn.Module.weightsChanged(); // parameters change in place below: cached folds are stale
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager scope = manager.newSubManager()) {
