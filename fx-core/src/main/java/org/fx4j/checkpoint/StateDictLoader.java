@@ -114,7 +114,6 @@ final class StateDictLoader {
 
     /** Makes {@code value} the parameter's array (closing the previous one). */
     private static void adopt(Parameter p, NDArray value, NDManager owner) {
-        org.fx4j.nn.Module.weightsChanged(); // cached folds of the old arrays are stale
         Initializer original = p.getInitializer();
         p.close();
         p.setInitializer((m, shape, type) -> value);
@@ -122,6 +121,7 @@ final class StateDictLoader {
             p.initialize(owner, value.getDataType());
         } finally {
             p.setInitializer(original);
+            org.fx4j.nn.Module.weightsChanged(); // cached folds of the old arrays are stale
         }
     }
 }

@@ -50,7 +50,6 @@ public abstract class Module extends AbstractBlock {
 
     private static final AtomicLong WEIGHTS_GENERATION = new AtomicLong();
 
-
     private static final byte VERSION = 1;
 
     private final Set<String> bufferNames = new java.util.LinkedHashSet<>();

@@ -76,7 +76,6 @@ public final class SgdOptimizer implements AutoCloseable {
      * @param lr the learning rate
      */
     public void step(double lr) {
-        org.fx4j.nn.Module.weightsChanged(); // parameters change in place below: cached folds are stale
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager scope = manager.newSubManager()) {
@@ -103,6 +102,7 @@ public final class SgdOptimizer implements AutoCloseable {
             }
         } finally {
             JniUtils.setGradMode(grad);
+            org.fx4j.nn.Module.weightsChanged(); // parameters changed in place: cached folds are stale
         }
     }
 
