@@ -8,12 +8,13 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * Inference-time folding of a batch norm into the convolution before it: {@code bn(conv(x))} as one
  * convolution with weight {@code w * scale} and bias {@code b * scale + shift}, where {@code scale =
- * gamma / sqrt(running_var + eps)} and {@code shift = beta - running_mean * scale}. The folded weights
- * are computed from the modules' current parameters at every call (nothing is cached, so loaded or
- * trained weights are always seen) and the modules' parameters are not modified; it saves the norm's
+ * gamma / sqrt(running_var + eps)} and {@code shift = beta - running_mean * scale}. {@link #run}
+ * folds from the modules' current parameters for one call; {@link #fold} makes the weights for a
+ * caller that caches them (the graph executor, keyed by {@link #sources} and {@link
+ * Module#weightsGeneration()}). The modules' parameters are never modified; folding saves the norm's
  * pass over the activations. It applies only without gradients and with the norm in evaluation mode
  * ({@link FrozenBatchNorm2d} always is), with input, weights and norm parameters of one type;
- * otherwise {@link #run} returns null and the caller runs both modules as they are.
+ * otherwise {@link #run} and {@link #fold} return null and the caller runs both modules as they are.
  */
 public final class ConvNormFolding {
 
