@@ -1,11 +1,7 @@
 package org.fx4j.inference;
 
-import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.translate.Batchifier;
-import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import java.util.List;
 import org.fx4j.descriptors.Descriptors;
@@ -13,15 +9,14 @@ import org.fx4j.descriptors.Pooling;
 import org.fx4j.features.FeatureExtractor;
 
 /**
- * A DJL {@link Translator} from an image to a descriptor, for a {@link FeatureExtractor} loaded as a
+ * A DJL {@link ai.djl.translate.Translator} from an image to a descriptor, for a {@link FeatureExtractor} loaded as a
  * DJL model ({@code Criteria.builder().optBlock(extractor)}, see {@link ExtractorModels}): the image
  * goes through {@link ImageClassificationPreprocessing}, the extractor runs (images of a {@code
  * batchPredict} stacked into one batch), and one of its outputs is pooled and L2-normalised into a
  * {@code float[]}. Stateless: one instance serves every predictor and thread.
  */
-public final class DescriptorTranslator implements Translator<Image, float[]> {
+public final class DescriptorTranslator extends ImageTranslator<float[]> {
 
-    private final ImageClassificationPreprocessing preprocessing;
     private final int outputIndex;
     private final Pooling pooling;
 
@@ -36,6 +31,7 @@ public final class DescriptorTranslator implements Translator<Image, float[]> {
      */
     public DescriptorTranslator(FeatureExtractor extractor, String node, Pooling pooling,
             ImageClassificationPreprocessing preprocessing) {
+        super(preprocessing);
         if (extractor == null || node == null || pooling == null || preprocessing == null) {
             throw new IllegalArgumentException("a descriptor translator needs an extractor, a node, a pooling and a"
                     + " preprocessing; got null for " + (extractor == null ? "the extractor" : node == null ? "the node"
@@ -48,15 +44,6 @@ public final class DescriptorTranslator implements Translator<Image, float[]> {
                     + outputs);
         }
         this.pooling = pooling;
-        this.preprocessing = preprocessing;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDList processInput(TranslatorContext ctx, Image input) {
-        // inference: no autograd graph (libtorch records one by default in threads other than DJL's first)
-        JniUtils.setGradMode(false);
-        return new NDList(preprocessing.transform(input, ctx.getNDManager()));
     }
 
     /** {@inheritDoc} */
@@ -64,11 +51,5 @@ public final class DescriptorTranslator implements Translator<Image, float[]> {
     public float[] processOutput(TranslatorContext ctx, NDList list) {
         NDArray map = list.get(outputIndex).expandDims(0);
         return Descriptors.rows(Descriptors.describe(map, pooling))[0];
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Batchifier getBatchifier() {
-        return Batchifier.STACK;
     }
 }

@@ -1,28 +1,23 @@
 package org.fx4j.inference;
 
-import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.translate.Batchifier;
-import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.fx4j.features.FeatureExtractor;
 
 /**
- * A DJL {@link Translator} from an image to an extractor's named outputs ({@link FeatureMaps}), for an
+ * A DJL {@link ai.djl.translate.Translator} from an image to an extractor's named outputs ({@link FeatureMaps}), for an
  * extractor loaded through {@link ExtractorModels}: the image goes through {@link
  * ImageClassificationPreprocessing}, the extractor runs (a {@code batchPredict} stacks its images
  * into one batch), and every output is copied out as float32 under its node name. Stateless: one
  * instance serves every predictor and thread.
  */
-public final class FeatureMapTranslator implements Translator<Image, FeatureMaps> {
+public final class FeatureMapTranslator extends ImageTranslator<FeatureMaps> {
 
     private final List<String> names;
-    private final ImageClassificationPreprocessing preprocessing;
 
     /**
      * Creates the translator.
@@ -32,20 +27,12 @@ public final class FeatureMapTranslator implements Translator<Image, FeatureMaps
      * @throws IllegalArgumentException if an argument is null
      */
     public FeatureMapTranslator(FeatureExtractor extractor, ImageClassificationPreprocessing preprocessing) {
+        super(preprocessing);
         if (extractor == null || preprocessing == null) {
             throw new IllegalArgumentException("a feature-map translator needs an extractor and a preprocessing; got"
                     + " null for " + (extractor == null ? "the extractor" : "the preprocessing"));
         }
         this.names = List.copyOf(extractor.outputNames(false));
-        this.preprocessing = preprocessing;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDList processInput(TranslatorContext ctx, Image input) {
-        // inference: no autograd graph (libtorch records one by default in threads other than DJL's first)
-        JniUtils.setGradMode(false);
-        return new NDList(preprocessing.transform(input, ctx.getNDManager()));
     }
 
     /** {@inheritDoc} */
@@ -58,11 +45,5 @@ public final class FeatureMapTranslator implements Translator<Image, FeatureMaps
                     .toFloatArray()));
         }
         return new FeatureMaps(maps);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Batchifier getBatchifier() {
-        return Batchifier.STACK;
     }
 }
