@@ -106,7 +106,7 @@ public final class CopyEvalCommand implements Callable<Integer> {
                     + " QUERIES/<edit>/");
         }
         Map<String, List<CopyDetectionMetrics.Query>> queries = new LinkedHashMap<>();
-        try (DescriptorModel describer = DescriptorModel.open(index.settings(), catalog, indexFile.toString());
+        try (DescriptorModel describer = DescriptorModel.open(index.settings(), catalog, indexFile.toString(), true);
                 Predictor<Image, float[]> predictor = describer.newPredictor()) {
             for (Map.Entry<String, List<Path>> e : files.entrySet()) {
                 List<CopyDetectionMetrics.Query> list = new ArrayList<>();

@@ -100,11 +100,14 @@ final class DescriptorModel implements AutoCloseable {
      * @param settings an index's settings
      * @param catalog the known models
      * @param where how errors name the settings' origin, e.g. the index file
+     * @param checkWeights whether to read the weights once more to check their SHA-256 (not for
+     *     settings {@link #settings} has just made from the same file)
      * @return the model; close it when done
      * @throws IOException if the weights cannot be read or have changed since indexing
      * @throws IllegalArgumentException naming the setting if one is missing or wrong
      */
-    static DescriptorModel open(Map<String, String> settings, ModelCatalog catalog, String where) throws IOException {
+    static DescriptorModel open(Map<String, String> settings, ModelCatalog catalog, String where, boolean checkWeights)
+            throws IOException {
         String model = required(settings, MODEL, where);
         String node = required(settings, NODE, where);
         Pooling pooling = Pooling.parse(required(settings, POOLING, where));
@@ -115,7 +118,7 @@ final class DescriptorModel implements AutoCloseable {
             weights.weights = Path.of(settings.get(WEIGHTS));
             weights.key = settings.get(KEY);
             weights.prefix = settings.get(PREFIX);
-            String now = sha256(weights.weights);
+            String now = checkWeights ? sha256(weights.weights) : settings.get(WEIGHTS_SHA256);
             if (!now.equals(settings.get(WEIGHTS_SHA256))) {
                 throw new IOException("the weights " + weights.weights + " changed since " + where + " was made"
                         + " (SHA-256 " + now + ", recorded " + settings.get(WEIGHTS_SHA256) + "); index again");

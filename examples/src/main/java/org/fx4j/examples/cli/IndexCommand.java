@@ -196,7 +196,7 @@ public final class IndexCommand implements Callable<Integer> {
         int added = 0;
         long start;
         long elapsed;
-        try (DescriptorModel describer = DescriptorModel.open(settings, catalog, "the settings");
+        try (DescriptorModel describer = DescriptorModel.open(settings, catalog, "the settings", false);
                 Predictor<Image, float[]> predictor = describer.newPredictor()) {
             w.println("# " + describer.describe() + ", " + describer.weightsOrigin() + "; " + todo.size() + " of "
                     + files.size() + " images to describe" + (index == null ? "" : " (resuming " + out

@@ -77,7 +77,7 @@ public final class SearchCommand implements Callable<Integer> {
                     + " GIF are read", e);
         }
         List<DescriptorIndex.Hit> hits;
-        try (DescriptorModel describer = DescriptorModel.open(index.settings(), catalog, indexFile.toString());
+        try (DescriptorModel describer = DescriptorModel.open(index.settings(), catalog, indexFile.toString(), true);
                 Predictor<Image, float[]> predictor = describer.newPredictor()) {
             float[] descriptor = predictor.predict(query);
             hits = IndexWhitening.searchable(index, whitening).search(whitening == null ? descriptor
