@@ -9,7 +9,9 @@ which also warms up for --jvm-warmup-seconds (JIT compilation) before its timed 
 
 usage: fx-bench/compare_torchvision.py [--model resnet50] [--nodes layer1,layer2,layer3,layer4]
        [--batches 1,8,32] [--threads 2] [--iters 10] [--warmup 3] [--rounds 3] [--size 224]
-       [--plot docs/bench-resnet50.png] [--json out.json]
+       [--plot docs/bench-resnet50.png] [--json out.json] [--malloc tuned|default]
+Both processes run with the same glibc allocator settings: fx's launcher's (--malloc tuned, the default)
+or glibc's own (--malloc default); the script restarts itself with them. The other modes take --malloc too.
        fx-bench/compare_torchvision.py --fpn [--model resnet50] [--fpn-size 800x1088] [--threads 2]
        [--iters 5] [--warmup 2] [--rounds 3]
 With --fpn it times the detection backbone instead: torchvision's resnet_fpn_backbone(MODEL) forward
@@ -42,6 +44,29 @@ import torchvision.models as models
 from torchvision.models.feature_extraction import create_feature_extractor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# glibc's allocator settings of `./fx` (and of fx4j's MallocSettings.RECOMMENDED). With glibc's defaults,
+# freed tensor memory goes back to the system and is page-faulted in again on the next pass, in torch
+# and in fx4j alike (2-2.7x slower ResNet-50 passes on the project's machine): both sides of a comparison
+# run with the same settings, these (--malloc tuned, the default) or glibc's (--malloc default).
+TUNED_MALLOC = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+MALLOC_VARIABLES = list(TUNED_MALLOC) + ["MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES", "FX_MALLOC"]
+
+
+def apply_malloc(mode):
+    """Restarts this script with the allocator environment of `mode` (glibc reads it once, at start)."""
+    env = {k: v for k, v in os.environ.items() if k not in MALLOC_VARIABLES}
+    if mode == "tuned":
+        env.update(TUNED_MALLOC)
+    else:
+        env["FX_MALLOC"] = "default"  # ./fx leaves glibc as configured
+    if any(os.environ.get(v) != env.get(v) for v in MALLOC_VARIABLES):
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def malloc_note(mode):
+    return ("malloc: " + " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items()) if mode == "tuned"
+            else "malloc: glibc defaults") + " in both processes"
 
 
 def torchvision_round(model, nodes, batch, size, warmup, iters):
@@ -107,6 +132,7 @@ def compare_fpn(args):
     print(f"# {args.model} FPN backbone (resnet_fpn_backbone / resnetFpnBackbone), batch 1, {height}x{width}, "
           f"threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
           f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"# {malloc_note(args.malloc)}")
     print(f"medians of the per-round medians: torchvision {t:.1f} ms, fx4j {f:.1f} ms, fx4j/torchvision {f / t:.3f}")
     print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
 
@@ -150,6 +176,7 @@ def compare_maskrcnn(args):
     print(f"# maskrcnn_resnet50_fpn, random weights, box_score_thresh 0, one {height}x{width} image (resized to "
           f"{resized}), threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
           f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"# {malloc_note(args.malloc)}")
     print(f"detections: torchvision {counts['torchvision']}, fx4j {counts['fx4j']}")
     print(f"medians of the per-round medians: torchvision {t:.0f} ms, fx4j {f:.0f} ms, fx4j/torchvision {f / t:.3f}")
     print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
@@ -219,6 +246,7 @@ def compare_maskrcnn_train(args):
           f"0.9, weight decay 1e-4, clip_grad_norm_ 10), batch {args.train_batch} of {height}x{width} with 3 objects "
           f"each, threads {args.threads}, {args.rounds} interleaved rounds x {args.iters} iterations; torch "
           f"{torch.__version__}, torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+    print(f"# {malloc_note(args.malloc)}")
     print(f"medians of the per-round medians: torchvision {t:.0f} ms, fx4j {f:.0f} ms, fx4j/torchvision {f / t:.3f}")
     print(f"per-round medians: torchvision {[round(v) for v in tv]}, fx4j {[round(v) for v in fx]}")
     print(f"peak resident memory: torchvision process {tv_rss:.0f} MB, fx4j JVM {max(fx_rss):.0f} MB")
@@ -245,7 +273,10 @@ def main():
     p.add_argument("--maskrcnn-train", action="store_true",
                    help="time one maskrcnn_resnet50_fpn training iteration instead (use --image-size 512x512)")
     p.add_argument("--train-batch", type=int, default=2, help="--maskrcnn-train: images per iteration (default 2)")
+    p.add_argument("--malloc", choices=["tuned", "default"], default="tuned",
+                   help="glibc allocator settings of both processes: fx's (default) or glibc's own")
     args = p.parse_args()
+    apply_malloc(args.malloc)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -294,7 +325,7 @@ def main():
     tv_build = torchvision_build(model, nodes)
     print(f"# {args.model}, nodes {args.nodes}, {args.size}x{args.size}, threads {args.threads}, "
           f"{args.rounds} interleaved rounds x {args.iters} iterations; torch {torch.__version__}, "
-          f"torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1")
+          f"torchvision {torchvision.__version__} vs fx4j on DJL 0.36.0 / libtorch 2.7.1; {malloc_note(args.malloc)}")
     print(f"{'batch':>5} {'torchvision ms':>15} {'fx4j ms':>10} {'fx4j/tv':>8} {'fx4j eager ms':>14} {'extractor/eager':>16}")
     for row in results:
         print(f"{row['batch']:>5} {row['torchvision_ms']:>15.2f} {row['fx4j_ms']:>10.2f} "

@@ -141,6 +141,15 @@ final class ExecutionPlan {
      */
     private final int[] normAfter;
 
+    /**
+     * Per instruction: the convolution and norm a fold is made from, for the convolution of a pair
+     * ({@link #normAfter}) and for a {@code Conv2dNormActivation} leaf whose own norm folds; else null.
+     */
+    private final Block[][] foldPairs;
+
+    /** Per instruction: whether it is a {@code Conv2dNormActivation} leaf that runs folded inside. */
+    private final boolean[] innerFold;
+
     /** Whether foldable convolution + norm pairs run folded (inference only). */
     private volatile boolean foldNorms;
 
@@ -150,7 +159,13 @@ final class ExecutionPlan {
      */
     private final boolean[] passThrough;
 
-    /** Per convolution instruction of a pair: its cached folded weights (null until first folded). */
+    /**
+     * Per instruction: for an {@code add} of two arrays one of which is a fresh convolution or norm output
+     * read for the last time here, that argument's index (the inference pass adds into it in place), else -1.
+     */
+    private final int[] addInto;
+
+    /** Per instruction with a {@link #foldPairs} entry: its cached folded weights (null until first folded). */
     private final FoldedConv[] folds;
 
     /** Runs read the cached folds under the read lock; refolding (closing the old arrays) takes the write lock. */
@@ -285,8 +300,19 @@ final class ExecutionPlan {
         this.constantArrays = arrays.toArray(new NDArray[0]);
         planReleases(graph, slotOf);
         this.normAfter = findFoldablePairs(graph, slotOf);
+        this.foldPairs = new Block[instructions.length][];
+        this.innerFold = new boolean[instructions.length];
+        for (int i = 0; i < instructions.length; i++) {
+            if (normAfter[i] >= 0) {
+                foldPairs[i] = new Block[] {(Block) instructions[i].callable, (Block) instructions[normAfter[i]].callable};
+            } else {
+                foldPairs[i] = innerPair(instructions[i]);
+                innerFold[i] = foldPairs[i] != null;
+            }
+        }
         this.folds = new FoldedConv[instructions.length];
         CLEANER.register(this, foldMemory);
+        this.addInto = findInPlaceAdds();
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
             Instruction ins = instructions[i];
@@ -330,6 +356,125 @@ final class ExecutionPlan {
         return pairs;
     }
 
+    /**
+     * The adds whose result may overwrite one argument: that argument is the output of a convolution or a
+     * batch norm (always a newly made array, never a view of another value), not an input or model state,
+     * and this add is its last reader (a residual connection's {@code out + identity}).
+     */
+    private int[] findInPlaceAdds() {
+        int[] producer = new int[slotCount];
+        Arrays.fill(producer, -1);
+        for (int i = 0; i < instructions.length; i++) {
+            producer[instructions[i].out] = i;
+        }
+        int[] into = new int[instructions.length];
+        Arrays.fill(into, -1);
+        for (int i = 0; i < instructions.length; i++) {
+            Instruction ins = instructions[i];
+            if (ins.op != NodeOp.CALL_FUNCTION || ins.callable != org.fx4j.nn.F.ADD || ins.args.length != 2) {
+                continue;
+            }
+            for (int k = 0; k < 2 && into[i] < 0; k++) {
+                if (!(ins.args[k] instanceof SlotArg)) {
+                    continue;
+                }
+                int slot = ((SlotArg) ins.args[k]).slot;
+                int p = producer[slot];
+                boolean lastRead = Arrays.stream(ins.release).anyMatch(r -> r == slot);
+                if (lastRead && !borrowed[slot] && p >= 0 && instructions[p].op == NodeOp.CALL_MODULE
+                        && instructions[p].node.outputCount() == 1 && freshOutput(instructions[p].callable)) {
+                    into[i] = k;
+                }
+            }
+        }
+        return into;
+    }
+
+    /** Modules whose output is always a newly made array (never their input or a view of it). */
+    private static boolean freshOutput(Object module) {
+        return module instanceof org.fx4j.nn.Conv2d || module instanceof org.fx4j.nn.BatchNorm2d
+                || module instanceof org.fx4j.nn.FrozenBatchNorm2d;
+    }
+
+    /**
+     * Adds in place into the argument {@link #findInPlaceAdds()} chose, when the pair adds without
+     * broadcasting or type promotion and no other live value holds that array; else null (the add runs as
+     * traced).
+     */
+    private static NDArray addInPlace(Instruction ins, int into, Object[] slots, Set<NDArray> kept) {
+        Object target = ins.args[into].resolve(slots);
+        Object other = ins.args[1 - into].resolve(slots);
+        if (!(target instanceof NDArray) || !(other instanceof NDArray)) {
+            return null;
+        }
+        NDArray a = (NDArray) target;
+        NDArray b = (NDArray) other;
+        if (kept.contains(a) || !a.getShape().equals(b.getShape()) || a.getDataType() != b.getDataType()
+                || !a.getDevice().equals(b.getDevice())) {
+            return null;
+        }
+        int holders = 0;
+        for (Object o : slots) {
+            if (o == a) {
+                holders++;
+            } else if (o instanceof NDList && containsSame((NDList) o, a)) {
+                return null;
+            }
+        }
+        if (holders != 1) {
+            return null;
+        }
+        return a.addi(b);
+    }
+
+    /**
+     * For a one-input {@code Conv2dNormActivation} call (a leaf of torchvision's tracer) made of a
+     * convolution, a foldable norm and at most an activation: {conv, norm, activation or null}.
+     */
+    private static Block[] innerPair(Instruction ins) {
+        if (ins.op != NodeOp.CALL_MODULE || !(ins.callable instanceof org.fx4j.nn.Conv2dNormActivation)
+                || ins.args.length != 1 || !(ins.args[0] instanceof SlotArg) || ins.node.outputCount() != 1) {
+            return null;
+        }
+        List<ai.djl.util.Pair<String, Block>> children =
+                ((org.fx4j.nn.Conv2dNormActivation) ins.callable).namedChildren();
+        if (children.size() < 2 || children.size() > 3
+                || !org.fx4j.nn.ConvNormFolding.foldable(children.get(0).getValue(), children.get(1).getValue())) {
+            return null;
+        }
+        return new Block[] {children.get(0).getValue(), children.get(1).getValue(),
+            children.size() == 3 ? children.get(2).getValue() : null};
+    }
+
+    /**
+     * Runs a {@code Conv2dNormActivation} with its norm folded: the folded convolution, then its
+     * activation (the convolution's output closed once the activation made its own); null when the
+     * input's type or device is not the fold's.
+     */
+    private NDArray runInnerFold(ForwardContext ctx, int i, FoldedConv fold, Object[] slots, Device device) {
+        Instruction ins = instructions[i];
+        NDArray x = (NDArray) ins.args[0].resolve(slots);
+        if (x.getDataType() != fold.weight.getDataType() || !x.getDevice().equals(device)) {
+            return null;
+        }
+        Block[] blocks = foldPairs[i];
+        NDArray y = org.fx4j.nn.ConvNormFolding.convolve(blocks[0], x, fold.weight, fold.bias);
+        if (blocks[2] == null) {
+            return y;
+        }
+        NDArray out;
+        try {
+            out = ctx.enter((Block) ins.callable).call(blocks[2], y);
+        } catch (RuntimeException e) {
+            y.close();
+            throw e;
+        }
+        if (out != y) {
+            y.close();
+        }
+        return out;
+    }
+
     void foldNorms(boolean on) {
         foldNorms = on;
         if (!on) {
@@ -367,8 +512,8 @@ final class ExecutionPlan {
 
     int foldablePairs() {
         int n = 0;
-        for (int p : normAfter) {
-            if (p >= 0) {
+        for (Block[] p : foldPairs) {
+            if (p != null) {
                 n++;
             }
         }
@@ -470,6 +615,12 @@ final class ExecutionPlan {
                 if (folded != null && (folded[i] || passThrough[i] && (ins.callable instanceof org.fx4j.nn.Identity
                         || !ctx.enter((Block) ins.callable).isTraining()))) {
                     slots[ins.out] = slots[((SlotArg) ins.args[0]).slot];
+                } else if (folded != null && addInto[i] >= 0) {
+                    NDArray sum = addInPlace(ins, addInto[i], slots, kept);
+                    slots[ins.out] = sum != null ? sum : execute(ctx, ins, slots, device);
+                } else if (folded != null && innerFold[i] && ready[i] != null) {
+                    NDArray v = runInnerFold(ctx, i, ready[i], slots, device);
+                    slots[ins.out] = v != null ? v : execute(ctx, ins, slots, device);
                 } else if (folded != null && normAfter[i] >= 0 && ready[i] != null) {
                     NDArray x = (NDArray) ins.args[0].resolve(slots);
                     NDArray v = x.getDataType() == ready[i].weight.getDataType() && x.getDevice().equals(device)
@@ -541,11 +692,10 @@ final class ExecutionPlan {
             long now) {
         boolean stale = false;
         for (int i = 0; i < instructions.length; i++) {
-            if (normAfter[i] < 0) {
+            if (foldPairs[i] == null) {
                 continue;
             }
-            sources[i] = org.fx4j.nn.ConvNormFolding.sources(ctx, (Block) instructions[i].callable,
-                    (Block) instructions[normAfter[i]].callable, device);
+            sources[i] = org.fx4j.nn.ConvNormFolding.sources(ctx, foldPairs[i][0], foldPairs[i][1], device);
             if (sources[i] != null) {
                 FoldedConv f = folds[i];
                 if (f != null && f.validFor(now, sources[i]) && (f.unfoldable() || f.weight.getDevice().equals(device))) {
@@ -570,8 +720,7 @@ final class ExecutionPlan {
                     ready[i] = f.unfoldable() ? null : f; // made by another run meanwhile
                     continue;
                 }
-                NDArray[] wb = org.fx4j.nn.ConvNormFolding.fold(ctx, (Block) instructions[i].callable,
-                        (Block) instructions[normAfter[i]].callable, device);
+                NDArray[] wb = org.fx4j.nn.ConvNormFolding.fold(ctx, foldPairs[i][0], foldPairs[i][1], device);
                 if (f != null) {
                     f.close();
                     folds[i] = null;

@@ -63,8 +63,54 @@ class ConvNormFoldingTest {
         }
     }
 
+    /**
+     * Residual adds the inference pass may compute in place: {@code c} is a fresh norm output that the
+     * second add reads again (so the first add must not overwrite it), the input is an operand too.
+     */
+    static final class ResidualNet extends Module {
+        private final Conv2d conv1 = register("conv1", Conv2d.builder().setInChannels(3).setOutChannels(3)
+                .setKernelSize(3).optPadding(1).optBias(false).build());
+        private final BatchNorm2d bn1 = register("bn1", new BatchNorm2d(3));
+        private final Conv2d conv2 = register("conv2", Conv2d.builder().setInChannels(3).setOutChannels(3)
+                .setKernelSize(1).build());
+        private final BatchNorm2d bn2 = register("bn2", new BatchNorm2d(3));
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            NDArray c = bn1.call(ctx, conv1.call(ctx, x));
+            NDArray d = bn2.call(ctx, conv2.call(ctx, x));
+            NDArray s = F.add(c, d); // c is read again below: only d may take the sum
+            NDArray t = F.add(s, c); // c's last read: it may take the sum
+            return F.relu(F.add(t, x)); // x is the caller's: never overwritten
+        }
+    }
+
     private static Net net(DataType type) {
-        Net net = new Net();
+        return randomized(new Net(), type);
+    }
+
+    @Test
+    void inPlaceResidualAddsLeaveValuesReadLaterAndTheInputIntact() {
+        ResidualNet net = randomized(new ResidualNet(), DataType.FLOAT64);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "ResidualNet");
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 7, 5), DataType.FLOAT32).toType(DataType.FLOAT64, false);
+        double[] input = x.toDoubleArray();
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            NDArray plain = run(g, x, false);
+            NDArray folded = run(g, x, true);
+            NDArray again = run(g, x, true);
+            double worst = worstRelative(folded, plain);
+            assertTrue(worst < 1e-13, "folded with in-place adds differs by " + worst);
+            assertArrayEquals(folded.toDoubleArray(), again.toDoubleArray(), "the second pass gives the same result");
+            assertArrayEquals(input, x.toDoubleArray(), "the input is not modified");
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private static <T extends Module> T randomized(T net, DataType type) {
         net.initialize(manager.newSubManager(), type); // its own manager: what folding leaves there is counted
         // Statistics and affine parameters far from the identity, so a wrong fold shows.
         ai.djl.engine.Engine.getInstance().setRandomSeed(5);

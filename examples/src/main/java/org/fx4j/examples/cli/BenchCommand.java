@@ -24,6 +24,7 @@ import org.fx4j.features.FeatureExtractor;
 import org.fx4j.features.ReturnNodes;
 import org.fx4j.fx.TraceOptions;
 import org.fx4j.nn.Module;
+import org.fx4j.runtime.MallocSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -177,6 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("size", size);
             result.put("width", imageWidth);
             result.put("threads", JniUtils.getNumThreads());
+            result.put("malloc", MallocSettings.current().describe());
             result.put("iters", iters);
             result.put("median_ms", round(extract.medianMs));
             result.put("min_ms", round(extract.minMs));
@@ -204,8 +206,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
         } else {
-            w.printf(Locale.ROOT, "%s %s batch=%d size=%dx%d threads=%d%n", model, result.get("nodes"), batch, size,
-                    (Integer) result.get("width"), (Integer) result.get("threads"));
+            w.printf(Locale.ROOT, "%s %s batch=%d size=%dx%d threads=%d malloc: %s%n", model, result.get("nodes"), batch,
+                    size, (Integer) result.get("width"), (Integer) result.get("threads"), result.get("malloc"));
             if (build != null) {
                 w.printf(Locale.ROOT, "  trace + build:      median %8.2f ms%n", build.medianMs);
             }
@@ -246,6 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("width", imageWidth);
             result.put("resized", resized[0] + "x" + resized[1]);
             result.put("threads", JniUtils.getNumThreads());
+            result.put("malloc", MallocSettings.current().describe());
             result.put("iters", iters);
             result.put("detections", count[0]);
             putTiming(result, t);
@@ -300,6 +303,7 @@ public final class BenchCommand implements Callable<Integer> {
                 result.put("size", size);
                 result.put("width", imageWidth);
                 result.put("threads", JniUtils.getNumThreads());
+                result.put("malloc", MallocSettings.current().describe());
                 result.put("iters", iters);
                 putTiming(result, t);
             }
