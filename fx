@@ -22,11 +22,13 @@ if stale; then
 fi
 # glibc's allocator, as configured by default, hands the memory of freed tensors back to the system
 # (whole per-thread heaps, and the top of the main heap) and page-faults it in again on the next pass:
-# 2-2.7x slower ResNet-50 passes here (README, "Native memory and speed"). One arena that keeps freed
-# memory (up to 32 MiB blocks from the heap) avoids it. FX_MALLOC=default, or any of these variables
-# set by the caller, leaves glibc as configured.
-if [ "${FX_MALLOC:-tuned}" != "default" ] && [ -z "${MALLOC_ARENA_MAX:-}${MALLOC_MMAP_THRESHOLD_:-}${MALLOC_TRIM_THRESHOLD_:-}${GLIBC_TUNABLES:-}" ]; then
-  export MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296
+# ResNet-50 passes 1.6-4.3x as long here (README, "Native memory and speed"). One arena that keeps freed
+# memory and takes every block from its heap (none mapped on its own) avoids it. FX_MALLOC=default, or any MALLOC_* variable
+# or glibc.malloc tunable set by the caller, leaves glibc as configured.
+malloc_set="${MALLOC_ARENA_MAX:-}${MALLOC_MMAP_THRESHOLD_:-}${MALLOC_TRIM_THRESHOLD_:-}${MALLOC_TOP_PAD_:-}${MALLOC_MMAP_MAX_:-}"
+case "${GLIBC_TUNABLES:-}" in *glibc.malloc.*) malloc_set="${malloc_set}tunables" ;; esac
+if [ "${FX_MALLOC:-tuned}" != "default" ] && [ -z "$malloc_set" ]; then
+  export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296
 fi
 exec java ${FX_JAVA_OPTS:-} -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
   -cp "$ROOT/examples/target/classes:$(cat "$CP_FILE")" org.fx4j.examples.cli.FxCli "$@"

@@ -49,8 +49,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # freed tensor memory goes back to the system and is page-faulted in again on the next pass, in torch
 # and in fx4j alike (2-2.7x slower ResNet-50 passes on the project's machine): both sides of a comparison
 # run with the same settings, these (--malloc tuned, the default) or glibc's (--malloc default).
-TUNED_MALLOC = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
-MALLOC_VARIABLES = list(TUNED_MALLOC) + ["MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES", "FX_MALLOC"]
+TUNED_MALLOC = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+MALLOC_VARIABLES = list(TUNED_MALLOC) + ["MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "FX_MALLOC"]
 
 
 def apply_malloc(mode):
@@ -61,7 +61,7 @@ def apply_malloc(mode):
     else:
         env["FX_MALLOC"] = "default"  # ./fx leaves glibc as configured
     if any(os.environ.get(v) != env.get(v) for v in MALLOC_VARIABLES):
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+        os.execve(sys.executable, getattr(sys, "orig_argv", [sys.executable] + sys.argv), env)
 
 
 def malloc_note(mode):
@@ -97,7 +97,17 @@ def fx4j_round(args, batch):
            "--size", str(args.size), "--iters", str(args.iters), "--warmup", str(args.warmup),
            "--threads", str(args.threads), "--warmup-seconds", str(args.jvm_warmup_seconds), "--eager", "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    check_malloc(result)
+    return result
+
+
+def check_malloc(result):
+    """Stops when ./fx reports other allocator settings than this process runs with."""
+    expected = ("glibc defaults" if os.environ.get("FX_MALLOC") == "default"
+                else " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items()))
+    if result.get("malloc") != expected:
+        sys.exit(f"fx4j ran with allocator settings {result.get('malloc')!r}, expected {expected!r}")
 
 
 def fpn_round(backbone, height, width, warmup, iters):
@@ -304,7 +314,9 @@ def main():
             order = ["tv", "fx"] if r % 2 == 0 else ["fx", "tv"]
             for side in order:
                 if side == "tv":
-                    tv += torchvision_round(model, nodes, batch, args.size, args.warmup, args.iters)
+                    # one median per round on both sides (each fx4j round is a JVM reporting its median)
+                    tv.append(statistics.median(torchvision_round(model, nodes, batch, args.size, args.warmup,
+                                                                  args.iters)))
                 else:
                     j = fx4j_round(args, batch)
                     fx.append(j["median_ms"])

@@ -150,6 +150,10 @@ final class ExecutionPlan {
     /** Per instruction: whether it is a {@code Conv2dNormActivation} leaf that runs folded inside. */
     private final boolean[] innerFold;
 
+    /** How many pairs ran folded, and how many adds ran in place, in the last completed pass (diagnostics). */
+    private volatile int lastFoldedPairs;
+    private volatile int lastInPlaceAdds;
+
     /** Whether foldable convolution + norm pairs run folded (inference only). */
     private volatile boolean foldNorms;
 
@@ -312,7 +316,7 @@ final class ExecutionPlan {
         }
         this.folds = new FoldedConv[instructions.length];
         CLEANER.register(this, foldMemory);
-        this.addInto = findInPlaceAdds();
+        this.addInto = findInPlaceAdds(graph, slotOf);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
             Instruction ins = instructions[i];
@@ -359,13 +363,25 @@ final class ExecutionPlan {
     /**
      * The adds whose result may overwrite one argument: that argument is the output of a convolution or a
      * batch norm (always a newly made array, never a view of another value), not an input or model state,
-     * and this add is its last reader (a residual connection's {@code out + identity}).
+     * and this add is its only reader (a residual connection's {@code out + identity}): no other node, no
+     * view made of it and no graph output can see it change.
      */
-    private int[] findInPlaceAdds() {
+    private int[] findInPlaceAdds(Graph graph, Map<Node, Integer> slotOf) {
         int[] producer = new int[slotCount];
         Arrays.fill(producer, -1);
         for (int i = 0; i < instructions.length; i++) {
             producer[instructions[i].out] = i;
+        }
+        // Readers per slot, the graph's output counting as one: a value that anything else reads (a view
+        // of it made by a reshape or a permute included) is never overwritten.
+        int[] readers = new int[slotCount];
+        for (Instruction ins : instructions) {
+            for (Node in : ins.node.inputNodes()) {
+                readers[slotOf.get(in)]++;
+            }
+        }
+        for (Node n : graph.outputNode().inputNodes()) {
+            readers[slotOf.get(n)]++;
         }
         int[] into = new int[instructions.length];
         Arrays.fill(into, -1);
@@ -380,8 +396,9 @@ final class ExecutionPlan {
                 }
                 int slot = ((SlotArg) ins.args[k]).slot;
                 int p = producer[slot];
-                boolean lastRead = Arrays.stream(ins.release).anyMatch(r -> r == slot);
-                if (lastRead && !borrowed[slot] && p >= 0 && instructions[p].op == NodeOp.CALL_MODULE
+                boolean onlyReader = readers[slot] == 1 && ins.node.inputNodes().size() == 2
+                        && Arrays.stream(ins.release).anyMatch(r -> r == slot);
+                if (onlyReader && !borrowed[slot] && p >= 0 && instructions[p].op == NodeOp.CALL_MODULE
                         && instructions[p].node.outputCount() == 1 && freshOutput(instructions[p].callable)) {
                     into[i] = k;
                 }
@@ -506,6 +523,16 @@ final class ExecutionPlan {
         }
     }
 
+    /** Pairs (and Conv2dNormActivation leaves) that ran folded in the last completed pass. */
+    int lastFoldedPairs() {
+        return lastFoldedPairs;
+    }
+
+    /** Adds computed in place in the last completed pass. */
+    int lastInPlaceAdds() {
+        return lastInPlaceAdds;
+    }
+
     boolean foldsNorms() {
         return foldNorms;
     }
@@ -608,6 +635,8 @@ final class ExecutionPlan {
         boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
                 && !JniUtils.isGradMode() && device != null ? new boolean[instructions.length] : null;
         FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device);
+        int foldedPairs = 0;
+        int inPlaceAdds = 0;
         try {
             for (int i = 0; i < instructions.length; i++) {
                 Instruction ins = instructions[i];
@@ -617,9 +646,11 @@ final class ExecutionPlan {
                     slots[ins.out] = slots[((SlotArg) ins.args[0]).slot];
                 } else if (folded != null && addInto[i] >= 0) {
                     NDArray sum = addInPlace(ins, addInto[i], slots, kept);
+                    inPlaceAdds += sum != null ? 1 : 0;
                     slots[ins.out] = sum != null ? sum : execute(ctx, ins, slots, device);
                 } else if (folded != null && innerFold[i] && ready[i] != null) {
                     NDArray v = runInnerFold(ctx, i, ready[i], slots, device);
+                    foldedPairs += v != null ? 1 : 0;
                     slots[ins.out] = v != null ? v : execute(ctx, ins, slots, device);
                 } else if (folded != null && normAfter[i] >= 0 && ready[i] != null) {
                     NDArray x = (NDArray) ins.args[0].resolve(slots);
@@ -627,6 +658,7 @@ final class ExecutionPlan {
                             ? org.fx4j.nn.ConvNormFolding.convolve((Block) ins.callable, x, ready[i].weight,
                                     ready[i].bias) : null;
                     folded[normAfter[i]] = v != null;
+                    foldedPairs += v != null ? 1 : 0;
                     slots[ins.out] = v != null ? v : execute(ctx, ins, slots, device);
                 } else {
                     slots[ins.out] = execute(ctx, ins, slots, device);
@@ -642,6 +674,8 @@ final class ExecutionPlan {
                 }
             }
             current = null;
+            lastFoldedPairs = foldedPairs;
+            lastInPlaceAdds = inPlaceAdds;
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);

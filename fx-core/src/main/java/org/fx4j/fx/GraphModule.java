@@ -109,6 +109,25 @@ public class GraphModule extends Module {
     }
 
     /**
+     * Returns how many convolution + norm pairs (including the norms inside {@code Conv2dNormActivation}
+     * leaves) ran folded in the last completed forward of this graph (from any thread).
+     *
+     * @return the count; 0 after a pass that ran as traced
+     */
+    public int foldedInLastPass() {
+        return plan.lastFoldedPairs();
+    }
+
+    /**
+     * Returns how many residual adds were computed in place in the last completed forward of this graph.
+     *
+     * @return the count; 0 after a pass that ran as traced
+     */
+    public int inPlaceAddsInLastPass() {
+        return plan.lastInPlaceAdds();
+    }
+
+    /**
      * Returns whether inference runs fold batch norms into convolutions.
      *
      * @return true if {@link #foldBatchNorms} turned it on
@@ -119,7 +138,8 @@ public class GraphModule extends Module {
 
     /**
      * Returns how many convolution + batch-norm pairs of the graph can be folded (a convolution whose
-     * output only a {@code BatchNorm2d} or {@code FrozenBatchNorm2d} reads).
+     * output only a {@code BatchNorm2d} or {@code FrozenBatchNorm2d} reads, or a {@code Conv2dNormActivation}
+     * leaf with such a norm).
      *
      * @return the number of pairs
      */

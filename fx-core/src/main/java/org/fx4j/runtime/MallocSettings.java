@@ -10,13 +10,13 @@ import java.util.function.UnaryOperator;
  *
  * <p>libtorch allocates every tensor with {@code malloc}. With glibc's defaults, the memory of freed
  * tensors goes back to the system (whole per-thread heaps are unmapped, the main heap's top is trimmed)
- * and the next pass page-faults it in again: on this project's machine a ResNet-50 pass took 2-2.7x as
+ * and the next pass page-faults it in again: on this project's machine a ResNet-50 pass took 1.6-4.3x as
  * long, in fx4j and in Python's torch alike, depending on how a process's heaps happened to be laid out.
- * {@link #RECOMMENDED} keeps freed memory for reuse (one arena; blocks up to 32 MiB from the heap; no
- * trimming below 4 GiB): the process's resident memory then stays at its peak. fx4j's {@code fx} launcher
+ * {@link #RECOMMENDED} keeps freed memory for reuse (one arena; every block from the heap, none mapped
+ * on its own; no trimming below 4 GiB): the process's resident memory then stays at its peak. fx4j's {@code fx} launcher
  * sets them; a Java program using fx4j as a library sets them in its own launcher or service unit:
  * <pre>
- * MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 java ...
+ * MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 java ...
  * </pre>
  */
 public final class MallocSettings {
@@ -24,9 +24,12 @@ public final class MallocSettings {
     /** The environment fx4j recommends for inference and training processes (see the class comment). */
     public static final Map<String, String> RECOMMENDED = recommendedVariables();
 
-    /** The variables through which glibc's allocator can be configured; any of them set means configured. */
-    private static final String[] VARIABLES = {"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-        "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES"};
+    /**
+     * The variables through which glibc's allocator can be configured; any of them set means configured
+     * ({@code GLIBC_TUNABLES} only when it sets a {@code glibc.malloc.} tunable).
+     */
+    private static final String[] VARIABLES = {"MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_",
+        "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES"};
 
     private final Map<String, String> set;
 
@@ -37,7 +40,7 @@ public final class MallocSettings {
     private static Map<String, String> recommendedVariables() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("MALLOC_ARENA_MAX", "1");
-        m.put("MALLOC_MMAP_THRESHOLD_", "33554432");
+        m.put("MALLOC_MMAP_MAX_", "0");
         m.put("MALLOC_TRIM_THRESHOLD_", "4294967296");
         return java.util.Collections.unmodifiableMap(m);
     }
@@ -61,7 +64,8 @@ public final class MallocSettings {
         Map<String, String> set = new LinkedHashMap<>();
         for (String v : VARIABLES) {
             String value = environment.apply(v);
-            if (value != null && !value.isEmpty()) {
+            boolean mallocTunables = !"GLIBC_TUNABLES".equals(v) || value != null && value.contains("glibc.malloc.");
+            if (value != null && !value.isEmpty() && mallocTunables) {
                 set.put(v, value);
             }
         }

@@ -25,7 +25,7 @@ class MallocSettingsTest {
         env.put("PATH", "/usr/bin");
         MallocSettings s = MallocSettings.of(env::get);
         assertTrue(s.isRecommended());
-        assertEquals("MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296", s.describe());
+        assertEquals("MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296", s.describe());
     }
 
     @Test
@@ -36,5 +36,7 @@ class MallocSettingsTest {
         MallocSettings tunables = MallocSettings.of(Map.of("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1")::get);
         assertFalse(tunables.isRecommended());
         assertEquals("GLIBC_TUNABLES=glibc.malloc.trim_threshold=1", tunables.describe());
+        assertEquals("glibc defaults", MallocSettings.of(Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0")::get).describe(),
+                "tunables of other glibc parts leave the allocator as configured");
     }
 }

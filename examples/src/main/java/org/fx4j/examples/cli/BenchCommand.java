@@ -90,6 +90,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--eager", description = "Also time the full model's eager forward.")
     private boolean eager;
 
+    @Option(names = "--no-fold", description = "Run the extractor's graph as traced: no batch norms folded into their"
+            + " convolutions (the inference pass, on by default).")
+    private boolean noFold;
+
     @Option(names = "--json", description = "Print one JSON object.")
     private boolean json;
 
@@ -122,6 +126,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (maskrcnn && (fpn || nodes != null || !"resnet50".equals(model) || (batch != 1 && !train))) {
             throw new ParameterException(spec.commandLine(), "--maskrcnn times maskrcnn_resnet50_fpn on one image: MODEL"
                     + " resnet50, no --nodes, --fpn or --batch (--batch only with --train)");
+        }
+        if (train && noFold) {
+            throw new ParameterException(spec.commandLine(), "--no-fold applies to inference; training runs unfolded");
         }
         if (train && !maskrcnn) {
             throw new ParameterException(spec.commandLine(), "--train times Mask R-CNN training; add --maskrcnn");
@@ -159,6 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
             fx = FeatureExtraction.createFeatureExtractor(net, spec, quiet);
         }
         fx.eval();
+        ((FeatureExtractor) fx).foldBatchNorms(!noFold);
         Module timed = fx;
         Map<String, Object> result = new LinkedHashMap<>();
         int imageWidth = width == null ? size : width;
@@ -179,6 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("width", imageWidth);
             result.put("threads", JniUtils.getNumThreads());
             result.put("malloc", MallocSettings.current().describe());
+            result.put("folded_pairs", ((FeatureExtractor) timed).graphModule(false).foldedInLastPass());
             result.put("iters", iters);
             result.put("median_ms", round(extract.medianMs));
             result.put("min_ms", round(extract.minMs));
@@ -206,8 +215,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             w.println(new GsonBuilder().disableHtmlEscaping().create().toJson(result));
         } else {
-            w.printf(Locale.ROOT, "%s %s batch=%d size=%dx%d threads=%d malloc: %s%n", model, result.get("nodes"), batch,
-                    size, (Integer) result.get("width"), (Integer) result.get("threads"), result.get("malloc"));
+            w.printf(Locale.ROOT, "%s %s batch=%d size=%dx%d threads=%d%s malloc: %s%n", model, result.get("nodes"), batch,
+                    size, (Integer) result.get("width"), (Integer) result.get("threads"), noFold ? " (not folded)" : "",
+                    result.get("malloc"));
             if (build != null) {
                 w.printf(Locale.ROOT, "  trace + build:      median %8.2f ms%n", build.medianMs);
             }
@@ -234,6 +244,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             weights.apply(net, manager);
             net.eval();
+            net.foldBatchNorms(!noFold);
             NDArray x = manager.randomUniform(0f, 1f, new Shape(3, size, imageWidth));
             int[] count = new int[1];
             Timing t = Timing.measure(() -> {
@@ -251,6 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("malloc", MallocSettings.current().describe());
             result.put("iters", iters);
             result.put("detections", count[0]);
+            result.put("folded_pairs", net.backboneFoldedInLastPass());
             putTiming(result, t);
         }
         PrintWriter w = spec().commandLine().getOut();

@@ -122,9 +122,20 @@ class FxCliTest {
                 "--warmup", "1", "--threads", "1", "--eager", "--json");
         assertEquals(0, r.code, r.err);
         JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
-        for (String field : List.of("model", "batch", "threads", "median_ms", "min_ms", "max_ms", "images_per_s", "build_ms")) {
+        for (String field : List.of("model", "batch", "threads", "malloc", "folded_pairs", "median_ms", "min_ms", "max_ms",
+                "images_per_s", "build_ms")) {
             assertTrue(o.has(field), field + " in " + r.out);
         }
+        assertEquals(org.fx4j.runtime.MallocSettings.current().describe(), o.get("malloc").getAsString());
+        assertEquals(10, o.get("folded_pairs").getAsInt(), "the inference pass is on by default: conv1 + bn1,"
+                + " 2 pairs in each of layer1.0, layer1.1 and layer2.1, 3 in layer2.0 (its downsample)");
+        FxRun traced = fx("bench", "resnet18", "--nodes", "layer2", "--size", "64", "--iters", "1", "--warmup", "0",
+                "--no-fold", "--json");
+        assertEquals(0, traced.code, traced.err);
+        assertEquals(0, JsonParser.parseString(traced.out).getAsJsonObject().get("folded_pairs").getAsInt());
+        FxRun trainNoFold = fx("bench", "resnet50", "--maskrcnn", "--train", "--no-fold");
+        assertEquals(FxCli.BAD_INPUT, trainNoFold.code);
+        assertTrue(trainNoFold.err.contains("--no-fold applies to inference"), trainNoFold.err);
         assertEquals(2, o.get("batch").getAsInt());
         assertEquals(1, o.get("threads").getAsInt());
         assertTrue(o.get("min_ms").getAsDouble() <= o.get("median_ms").getAsDouble());

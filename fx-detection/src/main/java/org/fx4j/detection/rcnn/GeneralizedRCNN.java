@@ -334,6 +334,16 @@ public class GeneralizedRCNN extends Module {
     }
 
     /**
+     * Returns how many of the backbone's convolution + norm pairs ran folded in its last inference pass.
+     *
+     * @return the count; 0 before the first inference pass, or when it ran unfolded
+     */
+    public int backboneFoldedInLastPass() {
+        GraphModule g = tracedBackbone;
+        return g == null ? 0 : g.foldedInLastPass();
+    }
+
+    /**
      * Returns whether inference folds the backbone's batch norms.
      *
      * @return true if folding (the default)
