@@ -23,9 +23,9 @@ fi
 # glibc's allocator, as configured by default, hands the memory of freed tensors back to the system
 # (whole per-thread heaps, and the top of the main heap) and page-faults it in again on the next pass:
 # ResNet-50 passes 1.6-4.3x as long here (README, "Native memory and speed"). One arena that keeps freed
-# memory and takes every block from its heap (none mapped on its own) avoids it. FX_MALLOC=default, or any MALLOC_* variable
-# or glibc.malloc tunable set by the caller, leaves glibc as configured.
-malloc_set="${MALLOC_ARENA_MAX:-}${MALLOC_MMAP_THRESHOLD_:-}${MALLOC_TRIM_THRESHOLD_:-}${MALLOC_TOP_PAD_:-}${MALLOC_MMAP_MAX_:-}"
+# memory and takes every block from its heap (none mapped on its own) avoids it. FX_MALLOC=default, or
+# any of the variables below or a glibc.malloc tunable set by the caller, leaves glibc as configured.
+malloc_set="${MALLOC_ARENA_MAX:-}${MALLOC_ARENA_TEST:-}${MALLOC_MMAP_THRESHOLD_:-}${MALLOC_TRIM_THRESHOLD_:-}${MALLOC_TOP_PAD_:-}${MALLOC_MMAP_MAX_:-}"
 case "${GLIBC_TUNABLES:-}" in *glibc.malloc.*) malloc_set="${malloc_set}tunables" ;; esac
 if [ "${FX_MALLOC:-tuned}" != "default" ] && [ -z "$malloc_set" ]; then
   export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296

@@ -47,7 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # glibc's allocator settings of `./fx` (and of fx4j's MallocSettings.RECOMMENDED). With glibc's defaults,
 # freed tensor memory goes back to the system and is page-faulted in again on the next pass, in torch
-# and in fx4j alike (2-2.7x slower ResNet-50 passes on the project's machine): both sides of a comparison
+# and in fx4j alike (ResNet-50 passes 1.6-4.3x as long on the project's machine): both sides of a comparison
 # run with the same settings, these (--malloc tuned, the default) or glibc's (--malloc default).
 TUNED_MALLOC = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
 MALLOC_VARIABLES = list(TUNED_MALLOC) + ["MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "FX_MALLOC"]

@@ -19,7 +19,8 @@ import org.fx4j.runtime.MallocSettings;
 
 /**
  * Times one extractor with its inference pass off and on, alternating in rounds inside one JVM (two
- * processes differ by more than the pass is worth on this machine): the model's graph up to its
+ * processes differ by more than the pass is worth on this machine; the order alternates, and the
+ * first run after each switch, which refolds the weights, is not timed): the model's graph up to its
  * second-to-last evaluation node, random initialisation, batch 1 at 224x224, 2 threads; or, for
  * {@code fpn:MODEL}, the traced detection backbone {@code resnetFpnBackbone(MODEL)} (FrozenBatchNorm2d,
  * the Mask R-CNN backbone) at 800x1088.
@@ -69,15 +70,16 @@ public final class InferencePassProbe {
             List<List<Double>> samples = List.of(new ArrayList<>(), new ArrayList<>());
             int folded = 0;
             for (int r = 0; r < rounds; r++) {
-                for (int mode = 0; mode < 2; mode++) {
+                for (int k = 0; k < 2; k++) {
+                    int mode = (r + k) % 2; // the order alternates between rounds
                     fx.foldBatchNorms(mode == 1);
-                    for (int i = 0; i < runs; i++) {
+                    for (int i = -1; i < runs; i++) { // run -1, untimed: turning the pass on refolds the weights
                         long t = System.nanoTime();
                         try (NDManager run = manager.newSubManager()) {
                             x.tempAttach(run);
                             fx.forward(new NDList(x)).close();
                         }
-                        if (r > 0) {
+                        if (r > 0 && i >= 0) {
                             samples.get(mode).add((System.nanoTime() - t) / 1e6);
                         }
                     }

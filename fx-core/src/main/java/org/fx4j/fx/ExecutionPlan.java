@@ -165,7 +165,7 @@ final class ExecutionPlan {
 
     /**
      * Per instruction: for an {@code add} of two arrays one of which is a fresh convolution or norm output
-     * read for the last time here, that argument's index (the inference pass adds into it in place), else -1.
+     * that only this add reads, that argument's index (the inference pass adds into it in place), else -1.
      */
     private final int[] addInto;
 
@@ -414,7 +414,7 @@ final class ExecutionPlan {
     }
 
     /**
-     * Adds in place into the argument {@link #findInPlaceAdds()} chose, when the pair adds without
+     * Adds in place into the argument {@link #findInPlaceAdds} chose, when the pair adds without
      * broadcasting or type promotion and no other live value holds that array; else null (the add runs as
      * traced).
      */

@@ -29,7 +29,7 @@ public final class MallocSettings {
      * ({@code GLIBC_TUNABLES} only when it sets a {@code glibc.malloc.} tunable).
      */
     private static final String[] VARIABLES = {"MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_",
-        "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES"};
+        "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_TEST", "GLIBC_TUNABLES"};
 
     private final Map<String, String> set;
 

@@ -80,7 +80,7 @@ class ConvNormFoldingTest {
             NDArray c = bn1.call(ctx, conv1.call(ctx, x));
             NDArray d = bn2.call(ctx, conv2.call(ctx, x));
             NDArray s = F.add(c, d); // c is read again below: only d may take the sum
-            NDArray t = F.add(s, c); // c's last read: it may take the sum
+            NDArray t = F.add(s, c); // c has two readers and s is not fresh: no in-place sum
             return F.relu(F.add(t, x)); // x is the caller's: never overwritten
         }
     }
