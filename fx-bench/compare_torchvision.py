@@ -50,6 +50,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # and in fx4j alike (ResNet-50 passes 1.6-4.3x as long on the project's machine): both sides of a comparison
 # run with the same settings, these (--malloc tuned, the default) or glibc's (--malloc default).
 TUNED_MALLOC = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+TUNED_DESCRIPTION = " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items())  # as `fx bench` reports it
 MALLOC_VARIABLES = list(TUNED_MALLOC) + ["MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "FX_MALLOC"]
 
 
@@ -65,8 +66,7 @@ def apply_malloc(mode):
 
 
 def malloc_note(mode):
-    return ("malloc: " + " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items()) if mode == "tuned"
-            else "malloc: glibc defaults") + " in both processes"
+    return "malloc: " + (TUNED_DESCRIPTION if mode == "tuned" else "glibc defaults") + " in both processes"
 
 
 def torchvision_round(model, nodes, batch, size, warmup, iters):
@@ -104,8 +104,7 @@ def fx4j_round(args, batch):
 
 def check_malloc(result):
     """Stops when ./fx reports other allocator settings than this process runs with."""
-    expected = ("glibc defaults" if os.environ.get("FX_MALLOC") == "default"
-                else " ".join(f"{k}={v}" for k, v in TUNED_MALLOC.items()))
+    expected = "glibc defaults" if os.environ.get("FX_MALLOC") == "default" else TUNED_DESCRIPTION
     if result.get("malloc") != expected:
         sys.exit(f"fx4j ran with allocator settings {result.get('malloc')!r}, expected {expected!r}")
 

@@ -303,7 +303,8 @@ final class ExecutionPlan {
         }
         this.constantArrays = arrays.toArray(new NDArray[0]);
         planReleases(graph, slotOf);
-        this.normAfter = findFoldablePairs(graph, slotOf);
+        int[] readers = readerCounts(graph, slotOf);
+        this.normAfter = findFoldablePairs(readers, slotOf);
         this.foldPairs = new Block[instructions.length][];
         this.innerFold = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
@@ -316,7 +317,7 @@ final class ExecutionPlan {
         }
         this.folds = new FoldedConv[instructions.length];
         CLEANER.register(this, foldMemory);
-        this.addInto = findInPlaceAdds(graph, slotOf);
+        this.addInto = findInPlaceAdds(readers);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
             Instruction ins = instructions[i];
@@ -326,20 +327,31 @@ final class ExecutionPlan {
         }
     }
 
-    /** Convolution instructions whose one reader is a batch norm taking that value alone (not a graph output). */
-    private int[] findFoldablePairs(Graph graph, Map<Node, Integer> slotOf) {
+    /**
+     * Readers per slot: the instructions that take the value as an input, and the graph's output as one
+     * more. A view of a value (a reshape, a permute) is a reader of it.
+     */
+    private int[] readerCounts(Graph graph, Map<Node, Integer> slotOf) {
         int[] readers = new int[slotCount];
-        int[] reader = new int[slotCount];
-        Arrays.fill(reader, -1);
-        for (int i = 0; i < instructions.length; i++) {
-            for (Node in : instructions[i].node.inputNodes()) {
-                int slot = slotOf.get(in);
-                readers[slot]++;
-                reader[slot] = i;
+        for (Instruction ins : instructions) {
+            for (Node in : ins.node.inputNodes()) {
+                readers[slotOf.get(in)]++;
             }
         }
         for (Node n : graph.outputNode().inputNodes()) {
             readers[slotOf.get(n)]++;
+        }
+        return readers;
+    }
+
+    /** Convolution instructions whose one reader is a batch norm taking that value alone (not a graph output). */
+    private int[] findFoldablePairs(int[] readers, Map<Node, Integer> slotOf) {
+        int[] reader = new int[slotCount];
+        Arrays.fill(reader, -1);
+        for (int i = 0; i < instructions.length; i++) {
+            for (Node in : instructions[i].node.inputNodes()) {
+                reader[slotOf.get(in)] = i;
+            }
         }
         int[] pairs = new int[instructions.length];
         Arrays.fill(pairs, -1);
@@ -366,22 +378,11 @@ final class ExecutionPlan {
      * and this add is its only reader (a residual connection's {@code out + identity}): no other node, no
      * view made of it and no graph output can see it change.
      */
-    private int[] findInPlaceAdds(Graph graph, Map<Node, Integer> slotOf) {
+    private int[] findInPlaceAdds(int[] readers) {
         int[] producer = new int[slotCount];
         Arrays.fill(producer, -1);
         for (int i = 0; i < instructions.length; i++) {
             producer[instructions[i].out] = i;
-        }
-        // Readers per slot, the graph's output counting as one: a value that anything else reads (a view
-        // of it made by a reshape or a permute included) is never overwritten.
-        int[] readers = new int[slotCount];
-        for (Instruction ins : instructions) {
-            for (Node in : ins.node.inputNodes()) {
-                readers[slotOf.get(in)]++;
-            }
-        }
-        for (Node n : graph.outputNode().inputNodes()) {
-            readers[slotOf.get(n)]++;
         }
         int[] into = new int[instructions.length];
         Arrays.fill(into, -1);
@@ -396,8 +397,8 @@ final class ExecutionPlan {
                 }
                 int slot = ((SlotArg) ins.args[k]).slot;
                 int p = producer[slot];
-                boolean onlyReader = readers[slot] == 1 && ins.node.inputNodes().size() == 2
-                        && Arrays.stream(ins.release).anyMatch(r -> r == slot);
+                // One reader (so this add is also its last use) and two distinct operands.
+                boolean onlyReader = readers[slot] == 1 && ins.node.inputNodes().size() == 2;
                 if (onlyReader && !borrowed[slot] && p >= 0 && instructions[p].op == NodeOp.CALL_MODULE
                         && instructions[p].node.outputCount() == 1 && freshOutput(instructions[p].callable)) {
                     into[i] = k;

@@ -159,15 +159,17 @@ public final class BenchCommand implements Callable<Integer> {
         Module net = fpn ? FpnBackboneCatalog.create(model) : catalog.create(model);
         TraceOptions quiet = TraceOptions.builder().suppressDiffWarning(true).build();
         Timing build = null;
-        Module fx = fpn ? DetectionBackbones.traced(net) : net;
-        if (!fpn) {
+        FeatureExtractor fx;
+        if (fpn) {
+            fx = DetectionBackbones.traced(net);
+        } else {
             ReturnNodes spec = ReturnNodes.of(ExtractCommand.parseNodes(nodes));
             build = Timing.measure(() -> FeatureExtraction.createFeatureExtractor(net, spec, quiet), 20, 20);
             fx = FeatureExtraction.createFeatureExtractor(net, spec, quiet);
         }
         fx.eval();
-        ((FeatureExtractor) fx).foldBatchNorms(!noFold);
-        Module timed = fx;
+        fx.foldBatchNorms(!noFold);
+        FeatureExtractor timed = fx;
         Map<String, Object> result = new LinkedHashMap<>();
         int imageWidth = width == null ? size : width;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -181,13 +183,13 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }, warmup, warmupSeconds, iters);
             result.put("model", model);
-            result.put("nodes", fpn ? List.of("fpn") : ((FeatureExtractor) fx).outputNames());
+            result.put("nodes", fpn ? List.of("fpn") : fx.outputNames());
             result.put("batch", batch);
             result.put("size", size);
             result.put("width", imageWidth);
             result.put("threads", JniUtils.getNumThreads());
             result.put("malloc", MallocSettings.current().describe());
-            result.put("folded_pairs", ((FeatureExtractor) timed).graphModule(false).foldedInLastPass());
+            result.put("folded_pairs", fx.graphModule(false).foldedInLastPass());
             result.put("iters", iters);
             result.put("median_ms", round(extract.medianMs));
             result.put("min_ms", round(extract.minMs));
