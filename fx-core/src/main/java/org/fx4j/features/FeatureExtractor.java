@@ -84,6 +84,21 @@ public final class FeatureExtractor extends Module {
     }
 
     /**
+     * Sets whether the evaluation graph's float32 CPU passes may run as one oneDNN program (on by
+     * default, where the graph is made only of convolutions, folded norms, ReLU, max pooling, residual
+     * adds and identities: ResNet-style extractors): see {@link GraphModule#useOneDnn(boolean)}. It is
+     * part of the inference pass, so {@link #foldBatchNorms(boolean) foldBatchNorms(false)} turns it off
+     * too. The packed weights take as much memory again as the convolutions' weights; turning it off frees them.
+     *
+     * @param on false to run every pass node by node
+     * @return this extractor
+     */
+    public FeatureExtractor useOneDnn(boolean on) {
+        evalModule.useOneDnn(on);
+        return this;
+    }
+
+    /**
      * Returns whether the evaluation graph folds batch norms into convolutions.
      *
      * @return true unless turned off with {@link #foldBatchNorms(boolean)}

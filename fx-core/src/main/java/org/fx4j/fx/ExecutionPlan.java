@@ -169,6 +169,33 @@ final class ExecutionPlan {
      */
     private final int[] addInto;
 
+    /**
+     * The evaluation graph as a oneDNN program (see {@link OneDnnProgram}), or null where it has nodes
+     * outside the program's operators ({@link #oneDnnUnsupported} says which).
+     */
+    private final OneDnnProgram oneDnn;
+
+    /** Why the graph has no oneDNN program, or null. */
+    private final String oneDnnUnsupported;
+
+    /** Whether an inference pass may run the oneDNN program. */
+    private volatile boolean useOneDnn = true;
+
+    /** Why the program was turned off after it failed to load or pack, or null. */
+    private volatile String oneDnnFailure;
+
+    /** The program's weights in oneDNN's layout (made and closed under the write lock), or null. */
+    private PackedWeights packed;
+
+    /** Whether the last completed pass ran the oneDNN program. */
+    private volatile boolean lastOneDnn;
+
+    /** libtorch's message when the program last refused an input (that pass then ran node by node), or null. */
+    private volatile String lastOneDnnRefusal;
+
+    /** Per convolution instruction of the program, its index in {@link #instructions}. */
+    private final int[] oneDnnConvs;
+
     /** Per instruction with a {@link #foldPairs} entry: its cached folded weights (null until first folded). */
     private final FoldedConv[] folds;
 
@@ -200,6 +227,46 @@ final class ExecutionPlan {
             NDManager m = manager;
             if (m != null) {
                 m.close();
+            }
+        }
+    }
+
+    /**
+     * The oneDNN program's packed weights, valid while the dense arrays they were packed from are the same
+     * (a fold made again, a parameter replaced) and {@link org.fx4j.nn.Module#weightsGeneration()} has not
+     * moved.
+     */
+    private static final class PackedWeights {
+        final long generation;
+        final NDArray[] sources;
+        final ai.djl.pytorch.engine.PtNDArray[] arrays;
+
+        PackedWeights(long generation, NDArray[] sources, ai.djl.pytorch.engine.PtNDArray[] arrays) {
+            this.generation = generation;
+            this.sources = sources;
+            this.arrays = arrays;
+        }
+
+        boolean validFor(long now, NDArray[] current) {
+            if (generation != now || current.length != sources.length) {
+                return false;
+            }
+            for (int k = 0; k < sources.length; k++) {
+                if (sources[k] != current[k] || current[k] != null && current[k].isReleased()) {
+                    return false;
+                }
+            }
+            for (NDArray a : arrays) {
+                if (a.isReleased()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void close() {
+            for (NDArray a : arrays) {
+                a.close();
             }
         }
     }
@@ -317,6 +384,29 @@ final class ExecutionPlan {
         }
         this.folds = new FoldedConv[instructions.length];
         CLEANER.register(this, foldMemory);
+        OneDnnProgram compiled = null;
+        String unsupported = null;
+        Map<Node, Node> foldedNorm = new IdentityHashMap<>();
+        Map<Node, Boolean> convBias = new IdentityHashMap<>();
+        Map<Node, Integer> indexOf = new IdentityHashMap<>();
+        for (int i = 0; i < instructions.length; i++) {
+            indexOf.put(instructions[i].node, i);
+            if (normAfter[i] >= 0) {
+                foldedNorm.put(instructions[i].node, instructions[normAfter[i]].node);
+                convBias.put(instructions[i].node, true); // a fold always has a bias
+            } else if (instructions[i].callable instanceof org.fx4j.nn.Conv2d) {
+                convBias.put(instructions[i].node, ((org.fx4j.nn.Conv2d) instructions[i].callable).hasBias());
+            }
+        }
+        try {
+            compiled = OneDnnProgram.compile(graph, foldedNorm, convBias);
+        } catch (OneDnnProgram.Unsupported e) {
+            unsupported = e.getMessage();
+        }
+        this.oneDnn = compiled;
+        this.oneDnnUnsupported = unsupported;
+        this.oneDnnConvs = compiled == null ? new int[0]
+                : compiled.convolutions().stream().mapToInt(indexOf::get).toArray();
         this.addInto = findInPlaceAdds(readers);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
@@ -498,6 +588,7 @@ final class ExecutionPlan {
         if (!on) {
             foldLock.writeLock().lock();
             try {
+                closePacked();
                 for (int i = 0; i < folds.length; i++) {
                     if (folds[i] != null) {
                         folds[i].close();
@@ -507,6 +598,50 @@ final class ExecutionPlan {
             } finally {
                 foldLock.writeLock().unlock();
             }
+        }
+    }
+
+    /** Turns the oneDNN program of inference passes on or off (off frees its packed weights). */
+    void useOneDnn(boolean on) {
+        useOneDnn = on;
+        if (!on) {
+            foldLock.writeLock().lock();
+            try {
+                closePacked();
+            } finally {
+                foldLock.writeLock().unlock();
+            }
+        }
+    }
+
+    boolean usesOneDnn() {
+        return useOneDnn;
+    }
+
+    /** Whether the last completed pass ran the oneDNN program. */
+    boolean lastOneDnn() {
+        return lastOneDnn;
+    }
+
+    /** libtorch's message when the program last refused an input, or null. */
+    String lastOneDnnRefusal() {
+        return lastOneDnnRefusal;
+    }
+
+    /** Why inference passes of this graph cannot run the oneDNN program, or null if they can. */
+    String oneDnnUnavailable() {
+        return oneDnnUnsupported != null ? oneDnnUnsupported : oneDnnFailure;
+    }
+
+    /** The oneDNN program's TorchScript source, or null (for tests and diagnostics). */
+    String oneDnnSource() {
+        return oneDnn == null ? null : oneDnn.source();
+    }
+
+    private void closePacked() {
+        if (packed != null) {
+            packed.close();
+            packed = null;
         }
     }
 
@@ -635,10 +770,18 @@ final class ExecutionPlan {
         // normalised) through, as do Identity and evaluation-mode Dropout.
         boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
                 && !JniUtils.isGradMode() && device != null ? new boolean[instructions.length] : null;
-        FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device);
+        boolean wantOneDnn = folded != null && oneDnn != null && useOneDnn && oneDnnFailure == null
+                && inputs.size() == 1 && oneDnn.accepts(inputs.get(0));
+        FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device, wantOneDnn);
         int foldedPairs = 0;
         int inPlaceAdds = 0;
         try {
+            if (wantOneDnn) {
+                NDList result = runOneDnn(ctx, inputs.get(0), ready, device);
+                if (result != null) {
+                    return result;
+                }
+            }
             for (int i = 0; i < instructions.length; i++) {
                 Instruction ins = instructions[i];
                 current = ins;
@@ -677,6 +820,7 @@ final class ExecutionPlan {
             current = null;
             lastFoldedPairs = foldedPairs;
             lastInPlaceAdds = inPlaceAdds;
+            lastOneDnn = false;
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);
@@ -710,13 +854,13 @@ final class ExecutionPlan {
      * @return per convolution instruction, its fold, or null where the pair runs unfolded in this pass
      *     (the norm trains, the types differ)
      */
-    private FoldedConv[] readyFolds(ForwardContext ctx, Device device) {
+    private FoldedConv[] readyFolds(ForwardContext ctx, Device device, boolean wantOneDnn) {
         FoldedConv[] ready = new FoldedConv[instructions.length];
         NDArray[][] sources = new NDArray[instructions.length][];
         long now = org.fx4j.nn.Module.weightsGeneration();
         foldLock.readLock().lock();
         try {
-            return readyFoldsLocked(ctx, device, ready, sources, now);
+            return readyFoldsLocked(ctx, device, ready, sources, now, wantOneDnn);
         } catch (RuntimeException | Error e) {
             foldLock.readLock().unlock();
             throw e;
@@ -724,7 +868,7 @@ final class ExecutionPlan {
     }
 
     private FoldedConv[] readyFoldsLocked(ForwardContext ctx, Device device, FoldedConv[] ready, NDArray[][] sources,
-            long now) {
+            long now, boolean wantOneDnn) {
         boolean stale = false;
         for (int i = 0; i < instructions.length; i++) {
             if (foldPairs[i] == null) {
@@ -740,7 +884,7 @@ final class ExecutionPlan {
                 }
             }
         }
-        if (!stale) {
+        if (!stale && (!wantOneDnn || packedFor(ctx, ready, device, now) != null)) {
             return ready;
         }
         foldLock.readLock().unlock();
@@ -770,11 +914,103 @@ final class ExecutionPlan {
                     folds[i] = new FoldedConv(now, sources[i], null, null); // runs unfolded until the sources change
                 }
             }
+            if (wantOneDnn && packedFor(ctx, ready, device, now) == null) {
+                repack(ctx, ready, device, now);
+            }
         } finally {
             foldLock.readLock().lock(); // downgrade: this run reads the folds it made
             foldLock.writeLock().unlock();
         }
         return ready;
+    }
+
+    /**
+     * The dense weights the oneDNN program reads in this pass: per convolution its folded weight and bias,
+     * or its own; null when a pair runs unfolded in this pass or a weight is not float32.
+     */
+    private NDArray[] oneDnnWeights(ForwardContext ctx, FoldedConv[] ready, Device device) {
+        NDArray[] weights = new NDArray[2 * oneDnnConvs.length];
+        for (int k = 0; k < oneDnnConvs.length; k++) {
+            int i = oneDnnConvs[k];
+            NDArray[] wb;
+            if (normAfter[i] >= 0) {
+                if (ready[i] == null) {
+                    return null;
+                }
+                wb = new NDArray[] {ready[i].weight, ready[i].bias};
+            } else {
+                wb = org.fx4j.nn.ConvNormFolding.values(ctx, (Block) instructions[i].callable, device);
+            }
+            for (NDArray a : wb) {
+                if (a != null && (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || !ai.djl.Device.Type.CPU.equals(a.getDevice().getDeviceType())
+                        || !(a instanceof ai.djl.pytorch.engine.PtNDArray))) {
+                    return null;
+                }
+            }
+            weights[2 * k] = wb[0];
+            weights[2 * k + 1] = wb[1];
+        }
+        return weights;
+    }
+
+    /** The packed weights valid for this pass (read under the read or write lock), or null. */
+    private PackedWeights packedFor(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
+        PackedWeights p = packed;
+        if (p == null) {
+            return null;
+        }
+        NDArray[] weights = oneDnnWeights(ctx, ready, device);
+        return weights != null && p.validFor(now, weights) ? p : null;
+    }
+
+    /** Packs the program's weights again (under the write lock); a failure turns the program off, named. */
+    private void repack(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
+        closePacked();
+        NDArray[] weights = oneDnnWeights(ctx, ready, device);
+        if (weights == null) {
+            return;
+        }
+        try {
+            packed = new PackedWeights(now, weights, oneDnn.pack(weights, foldMemory.manager(device)));
+        } catch (RuntimeException e) {
+            oneDnnFailure = "the oneDNN program failed to load or pack its weights: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Runs the inference pass as the oneDNN program, under the read lock; null when this pass cannot (the
+     * weights are not packed for it, or libtorch refused the input: the pass then runs node by node, where
+     * fx4j's own checks name what is wrong).
+     */
+    private NDList runOneDnn(ForwardContext ctx, NDArray x, FoldedConv[] ready, Device device) {
+        PackedWeights p = packedFor(ctx, ready, device, org.fx4j.nn.Module.weightsGeneration());
+        if (p == null) {
+            return null;
+        }
+        NDArray[] out;
+        try {
+            out = oneDnn.run(x, p.arrays, foldMemory.manager(device));
+        } catch (RuntimeException e) {
+            lastOneDnnRefusal = e.getMessage();
+            return null;
+        }
+        NDList result = new NDList(out.length);
+        for (int i = 0; i < out.length; i++) {
+            out[i].setName(outputNames[i]);
+            result.add(out[i]);
+        }
+        lastFoldedPairs = foldedPairCount();
+        lastInPlaceAdds = oneDnn.inPlaceAdds();
+        lastOneDnn = true;
+        return result;
+    }
+
+    private int foldedPairCount() {
+        int n = 0;
+        for (int k : oneDnnConvs) {
+            n += normAfter[k] >= 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /**

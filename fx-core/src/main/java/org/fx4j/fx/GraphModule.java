@@ -128,6 +128,68 @@ public class GraphModule extends Module {
     }
 
     /**
+     * Turns on or off the oneDNN program of inference passes (on by default). A graph made only of
+     * convolutions (their norms folded), ReLU, max pooling, residual adds and identities runs its float32
+     * CPU inference passes as one TorchScript program in oneDNN's blocked layout, its convolution weights
+     * reordered once and cached with the folds (see the README's "The inference pass"); other graphs, types
+     * and devices run node by node. It is part of the inference pass: {@link #foldBatchNorms foldBatchNorms(false)}
+     * turns it off too.
+     *
+     * @param on whether float32 CPU inference passes may run the program
+     * @return this module
+     */
+    public GraphModule useOneDnn(boolean on) {
+        plan.useOneDnn(on);
+        return this;
+    }
+
+    /**
+     * Returns whether inference passes may run the oneDNN program.
+     *
+     * @return true unless turned off with {@link #useOneDnn}
+     */
+    public boolean usesOneDnn() {
+        return plan.usesOneDnn();
+    }
+
+    /**
+     * Returns whether the last completed pass ran as the oneDNN program.
+     *
+     * @return true if it did; false after a pass that ran node by node
+     */
+    public boolean oneDnnInLastPass() {
+        return plan.lastOneDnn();
+    }
+
+    /**
+     * Says why inference passes of this graph cannot run the oneDNN program.
+     *
+     * @return the first node outside the program's operators (or the load failure), or null if they can
+     */
+    public String oneDnnUnavailable() {
+        return plan.oneDnnUnavailable();
+    }
+
+    /**
+     * Returns libtorch's message from the last time the oneDNN program refused an input (that pass ran node
+     * by node instead, where fx4j's own checks name what is wrong).
+     *
+     * @return the message, or null if the program never refused one
+     */
+    public String oneDnnLastRefusal() {
+        return plan.lastOneDnnRefusal();
+    }
+
+    /**
+     * Returns the oneDNN program's TorchScript source.
+     *
+     * @return the source, or null where the graph has no program
+     */
+    public String oneDnnSource() {
+        return plan.oneDnnSource();
+    }
+
+    /**
      * Returns whether inference runs fold batch norms into convolutions.
      *
      * @return true if {@link #foldBatchNorms} turned it on

@@ -60,6 +60,51 @@ public final class Conv2d extends LeafModule {
         return outChannels;
     }
 
+    /**
+     * Returns the number of input channels.
+     *
+     * @return in channels
+     */
+    public int getInChannels() {
+        return inChannels;
+    }
+
+    /**
+     * Returns the stride.
+     *
+     * @return (height, width) stride
+     */
+    public Shape getStride() {
+        return stride;
+    }
+
+    /**
+     * Returns the implicit zero padding.
+     *
+     * @return (height, width) padding
+     */
+    public Shape getPadding() {
+        return padding;
+    }
+
+    /**
+     * Returns the dilation.
+     *
+     * @return (height, width) dilation
+     */
+    public Shape getDilation() {
+        return dilation;
+    }
+
+    /**
+     * Returns the number of groups.
+     *
+     * @return groups
+     */
+    public int getGroups() {
+        return groups;
+    }
+
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {
@@ -79,7 +124,12 @@ public final class Conv2d extends LeafModule {
         return ctx.value(weight, device);
     }
 
-    boolean hasBias() {
+    /**
+     * Returns whether the convolution adds a bias.
+     *
+     * @return true if it has a {@code bias} parameter
+     */
+    public boolean hasBias() {
         return bias != null;
     }
 

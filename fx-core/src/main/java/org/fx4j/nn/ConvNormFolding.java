@@ -143,6 +143,20 @@ public final class ConvNormFolding {
     }
 
     /**
+     * The current weight and bias of a convolution that runs without a norm folded into it.
+     *
+     * @param ctx the caller's context
+     * @param conv a {@link Conv2d}
+     * @param device where the values are read
+     * @return {weight, bias or null}: the parameters' values (not copies; the caller must not close them)
+     */
+    public static NDArray[] values(ForwardContext ctx, Block conv, ai.djl.Device device) {
+        Conv2d c = (Conv2d) conv;
+        ForwardContext convCtx = ctx.enter(conv);
+        return new NDArray[] {c.weightValue(convCtx, device), c.hasBias() ? c.biasValue(convCtx, device) : null};
+    }
+
+    /**
      * Runs the convolution of a pair with folded weights.
      *
      * @param conv a {@link Conv2d}

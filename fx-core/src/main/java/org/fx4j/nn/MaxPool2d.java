@@ -43,6 +43,42 @@ public final class MaxPool2d extends LeafModule {
         this.ceilMode = ceilMode;
     }
 
+    /**
+     * Returns the window size.
+     *
+     * @return kernel size (square)
+     */
+    public int getKernel() {
+        return kernel;
+    }
+
+    /**
+     * Returns the stride.
+     *
+     * @return stride (both dimensions)
+     */
+    public int getStride() {
+        return stride;
+    }
+
+    /**
+     * Returns the implicit negative-infinity padding.
+     *
+     * @return padding (both dimensions)
+     */
+    public int getPadding() {
+        return padding;
+    }
+
+    /**
+     * Returns whether output sizes round up.
+     *
+     * @return ceil_mode
+     */
+    public boolean isCeilMode() {
+        return ceilMode;
+    }
+
     /** {@inheritDoc} */
     @Override
     protected NDArray forward(ForwardContext ctx, NDArray x) {

@@ -190,6 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
             result.put("threads", JniUtils.getNumThreads());
             result.put("malloc", MallocSettings.current().describe());
             result.put("folded_pairs", fx.graphModule(false).foldedInLastPass());
+            result.put("onednn", fx.graphModule(false).oneDnnInLastPass());
             result.put("iters", iters);
             result.put("median_ms", round(extract.medianMs));
             result.put("min_ms", round(extract.minMs));

@@ -133,6 +133,9 @@ class FxCliTest {
                 "--no-fold", "--json");
         assertEquals(0, traced.code, traced.err);
         assertEquals(0, JsonParser.parseString(traced.out).getAsJsonObject().get("folded_pairs").getAsInt());
+        assertTrue(o.get("onednn").getAsBoolean(), "a ResNet's evaluation graph runs as the oneDNN program");
+        assertFalse(JsonParser.parseString(traced.out).getAsJsonObject().get("onednn").getAsBoolean(),
+                "--no-fold turns the whole inference pass off");
         FxRun trainNoFold = fx("bench", "resnet50", "--maskrcnn", "--train", "--no-fold");
         assertEquals(FxCli.BAD_INPUT, trainNoFold.code);
         assertTrue(trainNoFold.err.contains("--no-fold applies to inference"), trainNoFold.err);

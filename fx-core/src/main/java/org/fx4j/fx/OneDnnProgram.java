@@ -1,0 +1,465 @@
+package org.fx4j.fx;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.ndarray.types.Shape;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.fx4j.nn.Conv2d;
+import org.fx4j.nn.F;
+import org.fx4j.nn.Identity;
+import org.fx4j.nn.MaxPool2d;
+import org.fx4j.nn.ReLU;
+
+/**
+ * An inference graph run in oneDNN's blocked memory layout: the evaluation graph of a convolutional
+ * network (convolutions with their norms folded, ReLU, max pooling, residual adds, identities) written
+ * as a TorchScript program and loaded into DJL's libtorch. The input is converted to oneDNN's layout once,
+ * every intermediate stays in it, convolution weights are reordered once ({@link #pack}) instead of at
+ * every call, and only the graph's outputs come back as ordinary (dense NCHW) arrays. This is what
+ * {@code torch.utils.mkldnn.to_mkldnn} does for a PyTorch model, made from fx4j's graph; the operators are
+ * libtorch's own ({@code mkldnn_convolution}, {@code relu_}, {@code add_}, {@code max_pool2d} on oneDNN
+ * tensors). The program holds no weights: the caller passes the packed weights to each run.
+ *
+ * <p>{@link #compile} returns null for a graph with any other node: such graphs run node by node as
+ * before. Only float32 on the CPU (oneDNN's layout has no float64).
+ */
+final class OneDnnProgram {
+
+    private static final String CLASS = "Fx4jOneDnnProgram";
+
+    /** The convolutions, in program order: weight {@code 2k}, bias {@code 2k + 1} of the weight list. */
+    private final List<Node> convolutions;
+
+    /** Per convolution: whether its bias slot holds an array (else the program passes None). */
+    private final boolean[] hasBias;
+
+    /** In-place adds and ReLUs the program makes (each writes into a value no other node reads). */
+    private final int inPlaceAdds;
+
+    private final String source;
+    private final int inputChannels;
+    private volatile PtSymbolBlock module;
+
+    private OneDnnProgram(List<Node> convolutions, boolean[] hasBias, int inPlaceAdds, String source,
+            int inputChannels) {
+        this.convolutions = convolutions;
+        this.hasBias = hasBias;
+        this.inPlaceAdds = inPlaceAdds;
+        this.source = source;
+        this.inputChannels = inputChannels;
+    }
+
+    /** Why a graph has no oneDNN program (for diagnostics and tests). */
+    static final class Unsupported extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Writes the program of a graph.
+     *
+     * @param graph the evaluation graph
+     * @param foldedNorm per convolution node whose norm folds into it, that norm's node
+     * @param hasBias per convolution node, whether the weights passed to it will include a bias
+     * @return the program
+     * @throws Unsupported naming the first node outside the program's set
+     */
+    static OneDnnProgram compile(Graph graph, Map<Node, Node> foldedNorm, Map<Node, Boolean> hasBias)
+            throws Unsupported {
+        List<Node> inputs = graph.placeholders();
+        if (inputs.size() != 1) {
+            throw new Unsupported("the graph takes " + inputs.size() + " inputs, not one");
+        }
+        Map<Node, Node> normOf = new IdentityHashMap<>();
+        foldedNorm.forEach((conv, norm) -> normOf.put(norm, conv));
+        // Pass one: the operations (aliases, a folded norm or an Identity, stand for their source) and who reads them.
+        Map<Node, Node> source = new IdentityHashMap<>();
+        List<Node> body = new ArrayList<>();
+        Map<Node, List<Node>> readers = new IdentityHashMap<>();
+        int inputChannels = -1;
+        for (Node n : graph.nodes()) {
+            if (n.op() == NodeOp.OUTPUT) {
+                continue;
+            }
+            source.put(n, n);
+            readers.put(n, new ArrayList<>());
+            if (n.op() == NodeOp.PLACEHOLDER) {
+                continue;
+            }
+            Object c = n.callable();
+            if (n.outputCount() != 1) {
+                throw new Unsupported(describe(n) + " has " + n.outputCount() + " outputs");
+            }
+            if (n.op() == NodeOp.CALL_MODULE && normOf.containsKey(n)) {
+                source.put(n, source.get(normOf.get(n))); // folded into its convolution
+                continue;
+            }
+            if (n.op() == NodeOp.CALL_MODULE && c instanceof Identity && oneArray(n)) {
+                source.put(n, source.get(n.inputNodes().get(0)));
+                continue;
+            }
+            boolean supported = n.op() == NodeOp.CALL_MODULE && oneArray(n)
+                    && (c instanceof Conv2d || c instanceof ReLU || c instanceof MaxPool2d)
+                    || n.op() == NodeOp.CALL_FUNCTION && c == F.RELU && oneArray(n)
+                    || n.op() == NodeOp.CALL_FUNCTION && c == F.ADD && n.args().size() == 2
+                            && n.args().get(0) instanceof Node && n.args().get(1) instanceof Node
+                            && source.get(n.args().get(0)) != source.get(n.args().get(1));
+            if (!supported) {
+                throw new Unsupported(describe(n) + " is outside the oneDNN program's operators");
+            }
+            for (Node i : n.inputNodes()) {
+                Node from = source.get(i);
+                if (from == null) {
+                    throw new Unsupported(describe(n) + " reads " + i.name() + ", which the program does not make");
+                }
+                if (c instanceof Conv2d && from.op() == NodeOp.PLACEHOLDER) {
+                    inputChannels = ((Conv2d) c).getInChannels();
+                }
+                readers.get(from).add(n);
+            }
+            body.add(n);
+        }
+        List<Node> outputs = new ArrayList<>();
+        for (Object o : graph.outputs().values()) {
+            Node from = o instanceof Node ? source.get(o) : null;
+            if (from == null || from.op() == NodeOp.PLACEHOLDER) {
+                throw new Unsupported("output " + o + " is not an array the program makes");
+            }
+            outputs.add(from);
+        }
+        if (inputChannels < 0) {
+            throw new Unsupported("the input does not go straight into a convolution");
+        }
+        return new Writer(body, source, readers, outputs, hasBias, inputChannels).write();
+    }
+
+    /**
+     * Writes the TorchScript of a checked graph. Convolutions, ReLUs and max pooling after a convolution stay
+     * in oneDNN's blocked layout; residual adds run on dense arrays (oneDNN's own sum primitive divides by
+     * the cache size it detects, which is zero on some virtual machines: SIGFPE); each value is converted
+     * at most once per layout, where a reader needs it.
+     */
+    private static final class Writer {
+        private final List<Node> body;
+        private final Map<Node, Node> source;
+        private final Map<Node, List<Node>> readers;
+        private final List<Node> outputs;
+        private final Map<Node, Boolean> hasBias;
+        private final int inputChannels;
+        /** Per value, its variable in the blocked layout and in the dense one (where it has been made). */
+        private final Map<Node, String> blocked = new IdentityHashMap<>();
+        private final Map<Node, String> dense = new IdentityHashMap<>();
+        private final Map<Node, Integer> position = new IdentityHashMap<>();
+        private final StringBuilder code = new StringBuilder();
+        private final StringBuilder pack = new StringBuilder();
+        private final List<Node> convs = new ArrayList<>();
+        private final List<Boolean> biases = new ArrayList<>();
+        private int inPlace;
+        private int variables;
+
+        Writer(List<Node> body, Map<Node, Node> source, Map<Node, List<Node>> readers, List<Node> outputs,
+                Map<Node, Boolean> hasBias, int inputChannels) {
+            this.body = body;
+            this.source = source;
+            this.readers = readers;
+            this.outputs = outputs;
+            this.hasBias = hasBias;
+            this.inputChannels = inputChannels;
+        }
+
+        OneDnnProgram write() {
+            for (int i = 0; i < body.size(); i++) {
+                position.put(body.get(i), i);
+            }
+            for (Map.Entry<Node, Node> e : source.entrySet()) {
+                if (e.getValue().op() == NodeOp.PLACEHOLDER) {
+                    dense.put(e.getValue(), "x");
+                }
+            }
+            for (Node n : body) {
+                write(n);
+            }
+            StringBuilder ret = new StringBuilder("    return [");
+            for (int i = 0; i < outputs.size(); i++) {
+                ret.append(i > 0 ? ", " : "").append(dense(outputs.get(i)));
+            }
+            ret.append("]\n");
+            StringBuilder packed = new StringBuilder("    return [");
+            for (int k = 0; k < convs.size(); k++) {
+                packed.append(k > 0 ? ", " : "").append("p").append(k).append(", w[").append(2 * k + 1).append("]");
+            }
+            packed.append("]\n");
+            String text = "class " + CLASS + "(Module):\n"
+                    + "  __parameters__ = []\n"
+                    + "  __buffers__ = []\n"
+                    + "  training : bool\n"
+                    + "  def forward(self: __torch__." + CLASS + ",\n"
+                    + "    x: Tensor,\n"
+                    + "    w: List[Tensor]) -> List[Tensor]:\n"
+                    + code + ret
+                    + "  def pack(self: __torch__." + CLASS + ",\n"
+                    + "    w: List[Tensor]) -> List[Tensor]:\n"
+                    + pack + packed;
+            boolean[] bias = new boolean[biases.size()];
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] = biases.get(i);
+            }
+            return new OneDnnProgram(convs, bias, inPlace, text, inputChannels);
+        }
+
+        private String fresh() {
+            return "v" + variables++;
+        }
+
+        /** The value's blocked variable, converted from its dense one at first need. */
+        private String blocked(Node n) {
+            Node from = source.get(n);
+            String v = blocked.get(from);
+            if (v == null) {
+                v = fresh();
+                code.append("    ").append(v).append(" = torch.to_mkldnn(").append(dense.get(from)).append(")\n");
+                blocked.put(from, v);
+            }
+            return v;
+        }
+
+        /** The value's dense variable, converted from its blocked one at first need. */
+        private String dense(Node n) {
+            Node from = source.get(n);
+            String v = dense.get(from);
+            if (v == null) {
+                v = fresh();
+                code.append("    ").append(v).append(" = torch.to_dense(").append(blocked.get(from)).append(")\n");
+                dense.put(from, v);
+            }
+            return v;
+        }
+
+        /**
+         * Whether the operation {@code at} may write into a value: it is the value's last reader, and the value
+         * is neither an output nor the caller's input. A value's other layout, if made, is never read again.
+         */
+        private boolean overwritable(Node value, Node at) {
+            Node from = source.get(value);
+            if (from.op() == NodeOp.PLACEHOLDER || outputs.contains(from)) {
+                return false;
+            }
+            for (Node r : readers.get(from)) {
+                if (position.get(r) > position.get(at)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void write(Node n) {
+            Object c = n.callable();
+            if (c instanceof Conv2d) {
+                writeConvolution(n);
+            } else if (c instanceof MaxPool2d) {
+                MaxPool2d p = (MaxPool2d) c;
+                Node in = n.inputNodes().get(0);
+                boolean isBlocked = blocked.containsKey(source.get(in));
+                String arg = isBlocked ? blocked(in) : dense(in);
+                String out = fresh();
+                code.append("    ").append(out).append(" = torch.max_pool2d(").append(arg)
+                        .append(", ").append(pair(p.getKernel())).append(", ").append(pair(p.getStride())).append(", ")
+                        .append(pair(p.getPadding())).append(", [1, 1], ").append(p.isCeilMode() ? "True" : "False")
+                        .append(")\n");
+                (isBlocked ? blocked : dense).put(n, out);
+            } else if (c == F.ADD) {
+                Node a = n.inputNodes().get(0);
+                Node b = n.inputNodes().get(1);
+                boolean inPlaceAdd = overwritable(a, n) || overwritable(b, n);
+                Node into = overwritable(a, n) ? a : b;
+                String first = dense(inPlaceAdd ? into : a);
+                String second = dense(inPlaceAdd ? (into == a ? b : a) : b);
+                String out = fresh();
+                inPlace += inPlaceAdd ? 1 : 0;
+                code.append("    ").append(out).append(inPlaceAdd ? " = torch.add_(" : " = torch.add(").append(first)
+                        .append(", ").append(second).append(")\n");
+                dense.put(n, out);
+            } else {
+                Node in = n.inputNodes().get(0);
+                boolean isBlocked = blocked.containsKey(source.get(in));
+                String arg = isBlocked ? blocked(in) : dense(in);
+                String out = fresh();
+                code.append("    ").append(out).append(overwritable(in, n) ? " = torch.relu_(" : " = torch.relu(")
+                        .append(arg).append(")\n");
+                (isBlocked ? blocked : dense).put(n, out);
+            }
+        }
+
+        private void writeConvolution(Node n) {
+            Conv2d conv = (Conv2d) n.callable();
+            int k = convs.size();
+            convs.add(n);
+            boolean bias = Boolean.TRUE.equals(hasBias.get(n));
+            biases.add(bias);
+            String geometry = list(conv.getPadding()) + ", " + list(conv.getStride()) + ", " + list(conv.getDilation())
+                    + ", " + conv.getGroups();
+            pack.append("    p").append(k).append(" = torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(w[").append(2 * k)
+                    .append("]), ").append(geometry).append(")\n");
+            String in = blocked(n.inputNodes().get(0));
+            String out = fresh();
+            code.append("    ").append(out).append(" = torch.mkldnn_convolution(").append(in).append(", w[").append(2 * k)
+                    .append("], ").append(bias ? "w[" + (2 * k + 1) + "]" : "None").append(", ").append(geometry)
+                    .append(")\n");
+            blocked.put(n, out);
+        }
+    }
+
+    private static String pair(int v) {
+        return "[" + v + ", " + v + "]";
+    }
+
+    private static boolean oneArray(Node n) {
+        return n.args().size() == 1 && n.args().get(0) instanceof Node;
+    }
+
+    private static String list(Shape s) {
+        return "[" + s.get(0) + ", " + s.get(1) + "]";
+    }
+
+    private static String describe(Node n) {
+        return "node '" + n.qualifiedName() + "' (" + n.op().fxName() + " " + n.target() + ")";
+    }
+
+    /** The program's TorchScript source (for tests and diagnostics). */
+    String source() {
+        return source;
+    }
+
+    /** The convolution nodes whose weights (and biases) the program takes, in order. */
+    List<Node> convolutions() {
+        return convolutions;
+    }
+
+    /** Adds the program makes in place. */
+    int inPlaceAdds() {
+        return inPlaceAdds;
+    }
+
+    /**
+     * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W] with N > 0 and
+     * the first convolution's C (other inputs run node by node, where fx4j's own checks speak).
+     */
+    boolean accepts(NDArray x) {
+        Shape s = x.getShape();
+        return x instanceof PtNDArray && x.getManager() instanceof PtNDManager
+                && x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 && ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())
+                && s.dimension() == 4 && s.get(0) > 0 && s.get(1) == inputChannels;
+    }
+
+    /**
+     * Reorders the weights into oneDNN's layout.
+     *
+     * @param weights per convolution its weight and bias (null where it has none), float32 on the CPU
+     * @param owner the manager that owns the packed arrays (and the loaded program)
+     * @return the packed list: oneDNN weights and the dense biases, in {@link #run}'s order
+     */
+    PtNDArray[] pack(NDArray[] weights, NDManager owner) {
+        PtSymbolBlock m = module(owner);
+        PtNDArray[] dense = new PtNDArray[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            dense[i] = weights[i] != null ? (PtNDArray) weights[i] : (PtNDArray) weights[i - 1]; // unused slot
+        }
+        try (IValue list = IValue.listFrom(dense);
+                IValue packed = IValueUtils.runMethod(m, "pack", list)) {
+            return packed.toTensorArray((PtNDManager) owner);
+        }
+    }
+
+    /**
+     * Runs the program.
+     *
+     * @param x the input ({@link #accepts} it)
+     * @param packed the weights from {@link #pack}
+     * @param owner the manager that owns the loaded program
+     * @return the graph's outputs, dense, in the input's manager
+     */
+    NDArray[] run(NDArray x, PtNDArray[] packed, NDManager owner) {
+        PtSymbolBlock m = module(owner);
+        try (IValue in = IValue.from((PtNDArray) x);
+                IValue w = IValue.listFrom(packed);
+                IValue out = IValueUtils.runMethod(m, "forward", in, w)) {
+            return out.toTensorArray((PtNDManager) x.getManager());
+        }
+    }
+
+    private PtSymbolBlock module(NDManager owner) {
+        PtSymbolBlock m = module;
+        if (m == null) {
+            synchronized (this) {
+                m = module;
+                if (m == null) {
+                    try {
+                        m = JniUtils.loadModule((PtNDManager) owner, new ByteArrayInputStream(archive()), false, false);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    module = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** The TorchScript archive: the source, the module object (training = False), no constants. */
+    private byte[] archive() {
+        byte[] name = CLASS.getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        data.write(0x80); // PROTO 2
+        data.write(2);
+        data.write('c'); // GLOBAL __torch__ CLASS
+        data.writeBytes("__torch__\n".getBytes(StandardCharsets.US_ASCII));
+        data.writeBytes(name);
+        data.write('\n');
+        data.write(')'); // EMPTY_TUPLE
+        data.write(0x81); // NEWOBJ
+        data.write('}'); // EMPTY_DICT
+        data.write('X'); // BINUNICODE "training"
+        data.writeBytes(new byte[] {8, 0, 0, 0});
+        data.writeBytes("training".getBytes(StandardCharsets.US_ASCII));
+        data.write(0x89); // NEWFALSE
+        data.write('s'); // SETITEM
+        data.write('b'); // BUILD
+        data.write('.'); // STOP
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(zip)) {
+            entry(z, "program/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
+            entry(z, "program/data.pkl", data.toByteArray());
+            entry(z, "program/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            entry(z, "program/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return zip.toByteArray();
+    }
+
+    private static void entry(ZipOutputStream z, String name, byte[] bytes) throws IOException {
+        z.putNextEntry(new ZipEntry(name));
+        z.write(bytes);
+        z.closeEntry();
+    }
+}

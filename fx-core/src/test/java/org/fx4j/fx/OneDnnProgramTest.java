@@ -1,0 +1,260 @@
+package org.fx4j.fx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Map;
+import org.fx4j.nn.BatchNorm2d;
+import org.fx4j.nn.Conv2d;
+import org.fx4j.nn.F;
+import org.fx4j.nn.ForwardContext;
+import org.fx4j.nn.Identity;
+import org.fx4j.nn.MaxPool2d;
+import org.fx4j.nn.Module;
+import org.fx4j.nn.ReLU;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The oneDNN program of an inference pass: the same outputs as the graph node by node, current weights, clear errors. */
+class OneDnnProgramTest {
+
+    private static NDManager manager;
+    private boolean grad;
+
+    @BeforeAll
+    static void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    @BeforeEach
+    void noGradients() {
+        grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+    }
+
+    @AfterEach
+    void restore() {
+        JniUtils.setGradMode(grad);
+    }
+
+    /**
+     * A ResNet in small: a strided stem with its norm and ReLU module, max pooling, a bottleneck with a
+     * strided grouped convolution and a downsampling shortcut, then a block whose convolution has a bias
+     * and no norm, an Identity and an identity shortcut. Returns the stem's output (which both shortcuts'
+     * convolutions read, so no add may overwrite it), the bottleneck's and the last block's.
+     */
+    static final class TinyResNet extends Module {
+        private final Conv2d stem = register("stem", Conv2d.builder().setInChannels(3).setOutChannels(8)
+                .setKernelSize(3).optPadding(1).optStride(2).optBias(false).build());
+        private final BatchNorm2d stemBn = register("stem_bn", new BatchNorm2d(8));
+        private final ReLU relu = register("relu", new ReLU());
+        private final MaxPool2d pool = register("pool", new MaxPool2d(3, 2, 1));
+        private final Conv2d conv1 = register("conv1", Conv2d.builder().setInChannels(8).setOutChannels(4)
+                .setKernelSize(1).optBias(false).build());
+        private final BatchNorm2d bn1 = register("bn1", new BatchNorm2d(4));
+        private final Conv2d conv2 = register("conv2", Conv2d.builder().setInChannels(4).setOutChannels(4)
+                .setKernelSize(3).optPadding(2).optDilation(2).optStride(2).optGroups(2).optBias(false).build());
+        private final BatchNorm2d bn2 = register("bn2", new BatchNorm2d(4));
+        private final Conv2d conv3 = register("conv3", Conv2d.builder().setInChannels(4).setOutChannels(16)
+                .setKernelSize(1).optBias(false).build());
+        private final BatchNorm2d bn3 = register("bn3", new BatchNorm2d(16));
+        private final Conv2d down = register("down", Conv2d.builder().setInChannels(8).setOutChannels(16)
+                .setKernelSize(1).optStride(2).optBias(false).build());
+        private final BatchNorm2d downBn = register("down_bn", new BatchNorm2d(16));
+        private final Conv2d conv4 = register("conv4", Conv2d.builder().setInChannels(16).setOutChannels(16)
+                .setKernelSize(3).optPadding(1).build());
+        private final Identity identity = register("identity", new Identity());
+
+        @Override
+        public NDList forward(ForwardContext ctx, NDList inputs) {
+            NDArray s = pool.call(ctx, relu.call(ctx, stemBn.call(ctx, stem.call(ctx, inputs.get(0)))));
+            NDArray h = F.relu(bn1.call(ctx, conv1.call(ctx, s)));
+            h = F.relu(bn2.call(ctx, conv2.call(ctx, h)));
+            NDArray b = relu.call(ctx, F.add(bn3.call(ctx, conv3.call(ctx, h)), downBn.call(ctx, down.call(ctx, s))));
+            // b, an output, is the add's first operand and this is its last reader: it must not take the sum.
+            NDArray c = F.relu(F.add(b, identity.call(ctx, F.relu(conv4.call(ctx, b)))));
+            return new NDList(s, b, c);
+        }
+    }
+
+    /** One unpadded 3x3 convolution with its norm and ReLU. */
+    static final class Valid extends Module {
+        private final Conv2d conv = register("conv", Conv2d.builder().setInChannels(3).setOutChannels(4)
+                .setKernelSize(3).optBias(false).build());
+        private final BatchNorm2d bn = register("bn", new BatchNorm2d(4));
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            return F.relu(bn.call(ctx, conv.call(ctx, x)));
+        }
+    }
+
+    private static <T extends Module> T randomized(T net, DataType type) {
+        net.initialize(manager.newSubManager(), type);
+        ai.djl.engine.Engine.getInstance().setRandomSeed(7);
+        for (Map.Entry<String, Parameter> e : net.stateDict().entrySet()) {
+            NDArray v = e.getValue().getArray();
+            if (v.getShape().dimension() == 0) {
+                continue;
+            }
+            if (e.getKey().endsWith("running_var")) {
+                v.set(new NDIndex(":"), manager.randomUniform(0.2f, 3f, v.getShape()).toType(type, false));
+            } else if (e.getKey().endsWith("running_mean") || e.getKey().endsWith("bias")) {
+                v.set(new NDIndex(":"), manager.randomNormal(0f, 0.7f, v.getShape(), DataType.FLOAT32).toType(type, false));
+            }
+        }
+        net.eval();
+        return net;
+    }
+
+    private static NDList run(GraphModule g, NDArray x, boolean program) {
+        g.useOneDnn(program);
+        return g.forward(new NDList(x));
+    }
+
+    private static double worstRelative(NDList a, NDList b) {
+        double worst = 0;
+        for (int i = 0; i < b.size(); i++) {
+            assertEquals(b.get(i).getShape(), a.get(i).getShape());
+            double max = b.get(i).abs().max().toType(DataType.FLOAT64, false).getDouble();
+            worst = Math.max(worst, a.get(i).sub(b.get(i)).abs().max().toType(DataType.FLOAT64, false).getDouble() / max);
+        }
+        return worst;
+    }
+
+    @Test
+    void float32RunsAsOneProgramWithTheGraphsOutputs() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        assertNull(g.oneDnnUnavailable(), "every node is one the program runs");
+        String source = g.oneDnnSource();
+        assertTrue(source.contains("torch.mkldnn_convolution(") && source.contains("torch.add_("), source);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 37, 29), DataType.FLOAT32);
+        float[] input = x.toFloatArray();
+        NDList nodeByNode = run(g, x, false);
+        assertFalse(g.oneDnnInLastPass());
+        NDList program = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass(), () -> "the pass ran as the oneDNN program: " + g.oneDnnUnavailable() + " / "
+                + g.oneDnnLastRefusal() + "\n" + source);
+        assertEquals(5, g.foldedInLastPass(), "stem, conv1, conv2, conv3 and down carry their norms");
+        assertEquals(3, program.size());
+        double worst = worstRelative(program, nodeByNode);
+        System.out.printf("oneDNN program float32: worst |diff|/max|ref| %.1e%n", worst);
+        assertTrue(worst < 1e-5, "the program differs by " + worst);
+        for (int i = 0; i < program.size(); i++) {
+            assertEquals(nodeByNode.get(i).getName(), program.get(i).getName());
+        }
+        NDList again = run(g, x, true);
+        for (int i = 0; i < program.size(); i++) {
+            assertArrayEquals(program.get(i).toFloatArray(), again.get(i).toFloatArray(),
+                    "a second run gives the same " + program.get(i).getName());
+        }
+        assertArrayEquals(input, x.toFloatArray(), "the input is not modified");
+        // Outputs read last by an add (b) are never overwritten: b would hold the final sum.
+        assertArrayEquals(nodeByNode.get(1).toFloatArray(), program.get(1).toFloatArray(), 1e-5f);
+    }
+
+    @Test
+    void otherTypesAndTheSwitchesRunNodeByNode() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT64);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 16, 16), DataType.FLOAT32).toType(DataType.FLOAT64, false);
+        run(g, x, true);
+        assertFalse(g.oneDnnInLastPass(), "oneDNN's layout has no float64");
+        TinyResNet net32 = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g32 = new GraphModule(Tracer.trace(net32, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x32 = manager.randomNormal(0f, 1f, new Shape(1, 3, 16, 16), DataType.FLOAT32);
+        g32.foldBatchNorms(false);
+        g32.forward(new NDList(x32));
+        assertFalse(g32.oneDnnInLastPass(), "foldBatchNorms(false) turns the whole inference pass off");
+        g32.foldBatchNorms(true);
+        JniUtils.setGradMode(true);
+        g32.forward(new NDList(x32));
+        assertFalse(g32.oneDnnInLastPass(), "passes that record gradients run node by node");
+    }
+
+    @Test
+    void aGraphWithOtherNodesNamesTheFirstOne() {
+        ConvNormFoldingTest.Net net = new ConvNormFoldingTest.Net();
+        net.initialize(manager.newSubManager(), DataType.FLOAT32);
+        net.eval();
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "Net").foldBatchNorms(true);
+        String why = g.oneDnnUnavailable();
+        assertNotNull(why);
+        assertTrue(why.contains("'bn3'"), "conv3's output is read twice, so bn3 is a norm of its own: " + why);
+        assertNull(g.oneDnnSource());
+        g.forward(new NDList(manager.randomNormal(0f, 1f, new Shape(1, 3, 8, 8), DataType.FLOAT32)));
+        assertFalse(g.oneDnnInLastPass());
+    }
+
+    @Test
+    void anInputSmallerThanAKernelGetsTheGraphsError() {
+        Valid net = randomized(new Valid(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "Valid").foldBatchNorms(true);
+        NDArray small = manager.randomNormal(0f, 1f, new Shape(1, 3, 2, 2), DataType.FLOAT32);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> run(g, small, true));
+        assertTrue(e.getMessage().contains("Valid node 'conv'"), e.getMessage());
+        assertNotNull(g.oneDnnLastRefusal(), "the program refused it first");
+        run(g, manager.randomNormal(0f, 1f, new Shape(1, 3, 5, 5), DataType.FLOAT32), true);
+        assertTrue(g.oneDnnInLastPass());
+    }
+
+    @Test
+    void changedWeightsArePackedAgain() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 20, 20), DataType.FLOAT32);
+        NDList before = run(g, x, true);
+        // conv4 has no norm: the program reads its own parameters; bn1's statistics reach it through the fold.
+        net.stateDict().get("conv4.weight").getArray().muli(-2);
+        net.stateDict().get("bn1.running_var").getArray().muli(4);
+        Module.weightsChanged();
+        NDList after = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass());
+        NDList nodeByNode = run(g, x, false);
+        assertTrue(worstRelative(after, nodeByNode) < 1e-5, "the program reads the current weights");
+        assertTrue(worstRelative(before, nodeByNode) > 1e-2, "and they changed the outputs");
+    }
+
+    @Test
+    void badAndEdgeInputs() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray wrongChannels = manager.randomNormal(0f, 1f, new Shape(1, 4, 16, 16), DataType.FLOAT32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(g, wrongChannels, true));
+        assertTrue(e.getMessage().contains("'stem'") && e.getMessage().contains("expects input of shape [N, 3, H, W]"),
+                e.getMessage());
+        // The smallest input: every layer's output is 1x1; still the graph's values.
+        NDArray tiny = manager.randomNormal(0f, 1f, new Shape(1, 3, 1, 1), DataType.FLOAT32);
+        NDList tinyProgram = run(g, tiny, true);
+        assertTrue(g.oneDnnInLastPass());
+        assertTrue(worstRelative(tinyProgram, run(g, tiny, false)) < 1e-5);
+        NDArray empty = manager.zeros(new Shape(0, 3, 16, 16), DataType.FLOAT32);
+        run(g, empty, true);
+        assertFalse(g.oneDnnInLastPass(), "an empty batch runs node by node");
+        NDList fine = run(g, manager.randomNormal(0f, 1f, new Shape(1, 3, 16, 16), DataType.FLOAT32), true);
+        assertTrue(g.oneDnnInLastPass());
+        assertEquals(3, fine.size());
+    }
+}
