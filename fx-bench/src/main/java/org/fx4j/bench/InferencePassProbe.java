@@ -69,6 +69,7 @@ public final class InferencePassProbe {
             NDArray x = manager.randomUniform(0f, 1f, fpn ? new Shape(1, 3, 800, 1088) : new Shape(1, 3, 224, 224));
             List<List<Double>> samples = List.of(new ArrayList<>(), new ArrayList<>());
             int folded = 0;
+            boolean oneDnn = false;
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < 2; k++) {
                     int mode = (r + k) % 2; // the order alternates between rounds
@@ -85,13 +86,14 @@ public final class InferencePassProbe {
                     }
                     if (mode == 1) {
                         folded = fx.graphModule(false).foldedInLastPass();
+                        oneDnn = fx.graphModule(false).oneDnnInLastPass();
                     }
                 }
             }
             double traced = median(samples.get(0));
             double pass = median(samples.get(1));
-            System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"node\":\"%s\",\"folded_pairs\":%d,\"traced_ms\":%.2f,"
-                    + "\"inference_pass_ms\":%.2f,\"change\":%.3f,\"malloc\":\"%s\"}%n", name, node, folded, traced, pass,
+            System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"node\":\"%s\",\"folded_pairs\":%d,\"onednn\":%b,\"traced_ms\":%.2f,"
+                    + "\"inference_pass_ms\":%.2f,\"change\":%.3f,\"malloc\":\"%s\"}%n", name, node, folded, oneDnn, traced, pass,
                     pass / traced - 1, MallocSettings.current().describe());
         }
     }

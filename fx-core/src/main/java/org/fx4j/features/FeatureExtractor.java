@@ -84,9 +84,9 @@ public final class FeatureExtractor extends Module {
     }
 
     /**
-     * Sets whether the evaluation graph's float32 CPU passes may run as one oneDNN program (on by
-     * default, where the graph is made only of convolutions, folded norms, ReLU, max pooling, residual
-     * adds and identities: ResNet-style extractors): see {@link GraphModule#useOneDnn(boolean)}. It is
+     * Sets whether the evaluation graph's float32 CPU passes may run their beginning as one oneDNN program
+     * (on by default: the leading convolutions, folded norms, ReLUs, max pooling, residual adds and identities,
+     * all of a ResNet-style extractor): see {@link GraphModule#useOneDnn(boolean)}. It is
      * part of the inference pass, so {@link #foldBatchNorms(boolean) foldBatchNorms(false)} turns it off
      * too. The packed weights take as much memory again as the convolutions' weights; turning it off frees them.
      *

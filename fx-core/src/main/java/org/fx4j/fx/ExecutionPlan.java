@@ -196,6 +196,12 @@ final class ExecutionPlan {
     /** Per convolution instruction of the program, its index in {@link #instructions}. */
     private final int[] oneDnnConvs;
 
+    /** The index of the first instruction the program does not run ({@code instructions.length}: none). */
+    private final int oneDnnEnd;
+
+    /** Per node the program exports, its slot. */
+    private final int[] oneDnnExportSlots;
+
     /** Per instruction with a {@link #foldPairs} entry: its cached folded weights (null until first folded). */
     private final FoldedConv[] folds;
 
@@ -407,6 +413,9 @@ final class ExecutionPlan {
         this.oneDnnUnsupported = unsupported;
         this.oneDnnConvs = compiled == null ? new int[0]
                 : compiled.convolutions().stream().mapToInt(indexOf::get).toArray();
+        this.oneDnnEnd = compiled == null || compiled.end() == null ? instructions.length : indexOf.get(compiled.end());
+        this.oneDnnExportSlots = compiled == null ? new int[0]
+                : compiled.exported().stream().mapToInt(slotOf::get).toArray();
         this.addInto = findInPlaceAdds(readers);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
@@ -633,6 +642,11 @@ final class ExecutionPlan {
         return oneDnnUnsupported != null ? oneDnnUnsupported : oneDnnFailure;
     }
 
+    /** Where the oneDNN program stops and why, or null when it runs the whole graph (or there is none). */
+    String oneDnnStop() {
+        return oneDnn == null ? null : oneDnn.stopReason();
+    }
+
     /** The oneDNN program's TorchScript source, or null (for tests and diagnostics). */
     String oneDnnSource() {
         return oneDnn == null ? null : oneDnn.source();
@@ -776,13 +790,12 @@ final class ExecutionPlan {
         int foldedPairs = 0;
         int inPlaceAdds = 0;
         try {
-            if (wantOneDnn) {
-                NDList result = runOneDnn(ctx, inputs.get(0), ready, device);
-                if (result != null) {
-                    return result;
-                }
+            int start = wantOneDnn ? runOneDnn(ctx, inputs.get(0), ready, device, slots) : 0;
+            if (start > 0) {
+                foldedPairs = oneDnnFoldedPairs();
+                inPlaceAdds = oneDnn.inPlaceAdds();
             }
-            for (int i = 0; i < instructions.length; i++) {
+            for (int i = start; i < instructions.length; i++) {
                 Instruction ins = instructions[i];
                 current = ins;
                 if (folded != null && (folded[i] || passThrough[i] && (ins.callable instanceof org.fx4j.nn.Identity
@@ -820,7 +833,7 @@ final class ExecutionPlan {
             current = null;
             lastFoldedPairs = foldedPairs;
             lastInPlaceAdds = inPlaceAdds;
-            lastOneDnn = false;
+            lastOneDnn = start > 0;
             NDList result = new NDList(outputs.length);
             for (int i = 0; i < outputs.length; i++) {
                 Object v = outputs[i].resolve(slots);
@@ -978,34 +991,33 @@ final class ExecutionPlan {
     }
 
     /**
-     * Runs the inference pass as the oneDNN program, under the read lock; null when this pass cannot (the
-     * weights are not packed for it, or libtorch refused the input: the pass then runs node by node, where
-     * fx4j's own checks name what is wrong).
+     * Runs the oneDNN program (the graph's beginning, or all of it) under the read lock, putting the values it
+     * hands on into their slots.
+     *
+     * @return the index of the first instruction still to run, or 0 when this pass cannot run the program (the
+     *     weights are not packed for it, or libtorch refused the input: the pass then runs node by node, where
+     *     fx4j's own checks name what is wrong)
      */
-    private NDList runOneDnn(ForwardContext ctx, NDArray x, FoldedConv[] ready, Device device) {
+    private int runOneDnn(ForwardContext ctx, NDArray x, FoldedConv[] ready, Device device, Object[] slots) {
         PackedWeights p = packedFor(ctx, ready, device, org.fx4j.nn.Module.weightsGeneration());
         if (p == null) {
-            return null;
+            return 0;
         }
         NDArray[] out;
         try {
             out = oneDnn.run(x, p.arrays, foldMemory.manager(device));
         } catch (RuntimeException e) {
             lastOneDnnRefusal = e.getMessage();
-            return null;
+            return 0;
         }
-        NDList result = new NDList(out.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i].setName(outputNames[i]);
-            result.add(out[i]);
+        for (int k = 0; k < oneDnnExportSlots.length; k++) {
+            slots[oneDnnExportSlots[k]] = out[oneDnn.exportIndex(k)];
         }
-        lastFoldedPairs = foldedPairCount();
-        lastInPlaceAdds = oneDnn.inPlaceAdds();
-        lastOneDnn = true;
-        return result;
+        return oneDnnEnd;
     }
 
-    private int foldedPairCount() {
+    /** Convolution + norm pairs the program runs folded. */
+    private int oneDnnFoldedPairs() {
         int n = 0;
         for (int k : oneDnnConvs) {
             n += normAfter[k] >= 0 ? 1 : 0;

@@ -128,11 +128,12 @@ public class GraphModule extends Module {
     }
 
     /**
-     * Turns on or off the oneDNN program of inference passes (on by default). A graph made only of
-     * convolutions (their norms folded), ReLU, max pooling, residual adds and identities runs its float32
-     * CPU inference passes as one TorchScript program in oneDNN's blocked layout, its convolution weights
-     * reordered once and cached with the folds (see the README's "The inference pass"); other graphs, types
-     * and devices run node by node. It is part of the inference pass: {@link #foldBatchNorms foldBatchNorms(false)}
+     * Turns on or off the oneDNN program of inference passes (on by default). The longest beginning of the graph
+     * made only of convolutions (their norms folded), ReLU, max pooling, residual adds and identities (a whole
+     * ResNet extractor, a detection backbone's body) runs its float32 CPU inference passes as one TorchScript
+     * program with its convolutions in oneDNN's blocked layout, their weights reordered once and cached with the
+     * folds; the rest of the graph runs node by node (see the README's "The inference pass"). Other types and
+     * devices run node by node. It is part of the inference pass: {@link #foldBatchNorms foldBatchNorms(false)}
      * turns it off too.
      *
      * @param on whether float32 CPU inference passes may run the program
@@ -168,6 +169,17 @@ public class GraphModule extends Module {
      */
     public String oneDnnUnavailable() {
         return plan.oneDnnUnavailable();
+    }
+
+    /**
+     * Says where the oneDNN program stops when it runs only the beginning of the graph (a detection backbone's
+     * body before its feature pyramid, a classifier's convolutions before its pooling): the rest runs node by node.
+     *
+     * @return the first node the program does not run and why, or null when it runs the whole graph or there is
+     *     no program ({@link #oneDnnUnavailable()})
+     */
+    public String oneDnnStop() {
+        return plan.oneDnnStop();
     }
 
     /**

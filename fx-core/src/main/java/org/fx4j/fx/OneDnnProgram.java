@@ -28,17 +28,18 @@ import org.fx4j.nn.MaxPool2d;
 import org.fx4j.nn.ReLU;
 
 /**
- * An inference graph run in oneDNN's blocked memory layout: the evaluation graph of a convolutional
- * network (convolutions with their norms folded, ReLU, max pooling, residual adds, identities) written
- * as a TorchScript program and loaded into DJL's libtorch. The input is converted to oneDNN's layout once,
- * every intermediate stays in it, convolution weights are reordered once ({@link #pack}) instead of at
- * every call, and only the graph's outputs come back as ordinary (dense NCHW) arrays. This is what
- * {@code torch.utils.mkldnn.to_mkldnn} does for a PyTorch model, made from fx4j's graph; the operators are
- * libtorch's own ({@code mkldnn_convolution}, {@code relu_}, {@code add_}, {@code max_pool2d} on oneDNN
- * tensors). The program holds no weights: the caller passes the packed weights to each run.
+ * The beginning of an inference graph run in oneDNN's blocked memory layout: the longest leading part of the
+ * evaluation graph made of convolutions (their norms folded), ReLU, max pooling, residual adds and identities
+ * (all of a ResNet extractor; a detection backbone's body; a classifier up to its pooling), written as a
+ * TorchScript program and loaded into DJL's libtorch. Convolutions run on oneDNN tensors with their weights
+ * reordered once ({@link #pack}) instead of at every call, so their activations stay in oneDNN's layout from
+ * one convolution to the next; what the rest of the graph or its outputs read comes back as ordinary (dense
+ * NCHW) arrays. The operators are libtorch's own ({@code mkldnn_convolution}, {@code relu_}, {@code
+ * max_pool2d} on oneDNN tensors, {@code add_} on dense ones), as {@code torch.utils.mkldnn.to_mkldnn} uses
+ * them for a PyTorch model. The program holds no weights: the caller passes the packed weights to each run.
  *
- * <p>{@link #compile} returns null for a graph with any other node: such graphs run node by node as
- * before. Only float32 on the CPU (oneDNN's layout has no float64).
+ * <p>{@link #compile} fails where not even the first convolution can be in the program; such graphs run node
+ * by node as before. Only float32 on the CPU (oneDNN's layout has no float64).
  */
 final class OneDnnProgram {
 
@@ -56,6 +57,18 @@ final class OneDnnProgram {
     private final String source;
     private final int inputChannels;
     private volatile PtSymbolBlock module;
+
+    /** The first node the program does not run (the rest of the graph runs node by node), or null. */
+    private Node end;
+
+    /** Why the program ends at {@link #end}, or null. */
+    private String stopReason;
+
+    /** The program's nodes whose values the rest of the graph or its outputs read; {@link #exportOf} per node. */
+    private List<Node> exported;
+
+    /** Per exported node, the index of its array in what {@link #run} returns (aliases share one). */
+    private int[] exportOf;
 
     private OneDnnProgram(List<Node> convolutions, boolean[] hasBias, int inPlaceAdds, String source,
             int inputChannels) {
@@ -76,13 +89,14 @@ final class OneDnnProgram {
     }
 
     /**
-     * Writes the program of a graph.
+     * Writes the program of a graph's longest supported beginning: the nodes up to the first one outside the
+     * program's operators (and before any convolution whose folded norm lies beyond it).
      *
      * @param graph the evaluation graph
      * @param foldedNorm per convolution node whose norm folds into it, that norm's node
      * @param hasBias per convolution node, whether the weights passed to it will include a bias
      * @return the program
-     * @throws Unsupported naming the first node outside the program's set
+     * @throws Unsupported where no convolution reading the input can be in the program, naming why
      */
     static OneDnnProgram compile(Graph graph, Map<Node, Node> foldedNorm, Map<Node, Boolean> hasBias)
             throws Unsupported {
@@ -90,28 +104,118 @@ final class OneDnnProgram {
         if (inputs.size() != 1) {
             throw new Unsupported("the graph takes " + inputs.size() + " inputs, not one");
         }
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            if (n.op() != NodeOp.OUTPUT) {
+                nodes.add(n);
+            }
+        }
+        Map<Node, Integer> index = new IdentityHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            index.put(nodes.get(i), i);
+        }
         Map<Node, Node> normOf = new IdentityHashMap<>();
         foldedNorm.forEach((conv, norm) -> normOf.put(norm, conv));
-        // Pass one: the operations (aliases, a folded norm or an Identity, stand for their source) and who reads them.
+        String[] why = new String[1];
+        int end = supportedPrefix(nodes, normOf, why);
+        // A convolution whose norm falls outside would run folded and then be normalised again.
+        boolean moved = true;
+        while (moved) {
+            moved = false;
+            for (int i = 0; i < end; i++) {
+                Node norm = foldedNorm.get(nodes.get(i));
+                if (norm != null && index.get(norm) >= end) {
+                    end = i;
+                    why[0] = describe(nodes.get(i)) + "'s norm is outside the program";
+                    moved = true;
+                }
+            }
+        }
+        // The operations (a folded norm or an Identity stands for its source) and who reads them.
         Map<Node, Node> source = new IdentityHashMap<>();
         List<Node> body = new ArrayList<>();
         Map<Node, List<Node>> readers = new IdentityHashMap<>();
         int inputChannels = -1;
-        for (Node n : graph.nodes()) {
-            if (n.op() == NodeOp.OUTPUT) {
-                continue;
-            }
-            source.put(n, n);
+        for (int i = 0; i < end; i++) {
+            Node n = nodes.get(i);
             readers.put(n, new ArrayList<>());
+            if (n.op() == NodeOp.PLACEHOLDER) {
+                source.put(n, n);
+            } else if (normOf.containsKey(n)) {
+                source.put(n, source.get(normOf.get(n)));
+            } else if (n.callable() instanceof Identity) {
+                source.put(n, source.get(n.inputNodes().get(0)));
+            } else {
+                source.put(n, n);
+                for (Node in : n.inputNodes()) {
+                    Node from = source.get(in);
+                    if (n.callable() instanceof Conv2d && from.op() == NodeOp.PLACEHOLDER) {
+                        inputChannels = ((Conv2d) n.callable()).getInChannels();
+                    }
+                    readers.get(from).add(n);
+                }
+                body.add(n);
+            }
+        }
+        if (inputChannels < 0) {
+            throw new Unsupported(end < nodes.size() ? why[0] : "the input does not go straight into a convolution");
+        }
+        // What the rest of the graph needs: values read after the program, and the graph's outputs.
+        Map<Node, Boolean> needed = new IdentityHashMap<>();
+        for (int i = end; i < nodes.size(); i++) {
+            for (Node in : nodes.get(i).inputNodes()) {
+                if (index.get(in) < end) {
+                    needed.put(in, true);
+                }
+            }
+        }
+        for (Node n : graph.outputNode().inputNodes()) {
+            if (index.get(n) < end) {
+                needed.put(n, true);
+            }
+        }
+        List<Node> exported = new ArrayList<>();
+        List<Node> exports = new ArrayList<>();
+        for (int i = 0; i < end; i++) {
+            Node n = nodes.get(i);
+            if (needed.containsKey(n) && source.get(n).op() != NodeOp.PLACEHOLDER) {
+                exported.add(n);
+                if (!exports.contains(source.get(n))) {
+                    exports.add(source.get(n));
+                }
+            }
+        }
+        OneDnnProgram p = new Writer(body, source, readers, exports, hasBias, inputChannels).write();
+        p.end = end < nodes.size() ? nodes.get(end) : null;
+        p.stopReason = end < nodes.size() ? why[0] : null;
+        p.exported = exported;
+        p.exportOf = new int[exported.size()];
+        for (int k = 0; k < exported.size(); k++) {
+            p.exportOf[k] = exports.indexOf(source.get(exported.get(k)));
+        }
+        return p;
+    }
+
+    /** The number of leading nodes the program can run; {@code why[0]} names the first other one. */
+    private static int supportedPrefix(List<Node> nodes, Map<Node, Node> normOf, String[] why) {
+        Map<Node, Node> source = new IdentityHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            source.put(n, n);
             if (n.op() == NodeOp.PLACEHOLDER) {
                 continue;
             }
             Object c = n.callable();
-            if (n.outputCount() != 1) {
-                throw new Unsupported(describe(n) + " has " + n.outputCount() + " outputs");
+            boolean inside = true;
+            for (Node in : n.inputNodes()) {
+                inside &= source.containsKey(in);
+            }
+            if (n.outputCount() != 1 || !inside) {
+                why[0] = describe(n) + (inside ? " has " + n.outputCount() + " outputs" : " reads a value made outside");
+                return i;
             }
             if (n.op() == NodeOp.CALL_MODULE && normOf.containsKey(n)) {
-                source.put(n, source.get(normOf.get(n))); // folded into its convolution
+                source.put(n, source.get(normOf.get(n)));
                 continue;
             }
             if (n.op() == NodeOp.CALL_MODULE && c instanceof Identity && oneArray(n)) {
@@ -125,32 +229,11 @@ final class OneDnnProgram {
                             && n.args().get(0) instanceof Node && n.args().get(1) instanceof Node
                             && source.get(n.args().get(0)) != source.get(n.args().get(1));
             if (!supported) {
-                throw new Unsupported(describe(n) + " is outside the oneDNN program's operators");
+                why[0] = describe(n) + " is outside the oneDNN program's operators";
+                return i;
             }
-            for (Node i : n.inputNodes()) {
-                Node from = source.get(i);
-                if (from == null) {
-                    throw new Unsupported(describe(n) + " reads " + i.name() + ", which the program does not make");
-                }
-                if (c instanceof Conv2d && from.op() == NodeOp.PLACEHOLDER) {
-                    inputChannels = ((Conv2d) c).getInChannels();
-                }
-                readers.get(from).add(n);
-            }
-            body.add(n);
         }
-        List<Node> outputs = new ArrayList<>();
-        for (Object o : graph.outputs().values()) {
-            Node from = o instanceof Node ? source.get(o) : null;
-            if (from == null || from.op() == NodeOp.PLACEHOLDER) {
-                throw new Unsupported("output " + o + " is not an array the program makes");
-            }
-            outputs.add(from);
-        }
-        if (inputChannels < 0) {
-            throw new Unsupported("the input does not go straight into a convolution");
-        }
-        return new Writer(body, source, readers, outputs, hasBias, inputChannels).write();
+        return nodes.size();
     }
 
     /**
@@ -355,6 +438,26 @@ final class OneDnnProgram {
         return convolutions;
     }
 
+    /** The first node the program does not run, or null when it runs the whole graph. */
+    Node end() {
+        return end;
+    }
+
+    /** Why the program stops before {@link #end()}, or null. */
+    String stopReason() {
+        return stopReason;
+    }
+
+    /** The nodes whose values the program hands on (to the rest of the graph or as outputs). */
+    List<Node> exported() {
+        return exported;
+    }
+
+    /** Per {@link #exported()} node, the index of its array among {@link #run}'s results. */
+    int exportIndex(int k) {
+        return exportOf[k];
+    }
+
     /** Adds the program makes in place. */
     int inPlaceAdds() {
         return inPlaceAdds;
@@ -396,7 +499,7 @@ final class OneDnnProgram {
      * @param x the input ({@link #accepts} it)
      * @param packed the weights from {@link #pack}
      * @param owner the manager that owns the loaded program
-     * @return the graph's outputs, dense, in the input's manager
+     * @return the values of the {@link #exported()} nodes' sources, dense, in the input's manager
      */
     NDArray[] run(NDArray x, PtNDArray[] packed, NDManager owner) {
         PtSymbolBlock m = module(owner);

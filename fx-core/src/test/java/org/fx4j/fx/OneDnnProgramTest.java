@@ -195,14 +195,69 @@ class OneDnnProgramTest {
     }
 
     @Test
-    void aGraphWithOtherNodesNamesTheFirstOne() {
-        ConvNormFoldingTest.Net net = new ConvNormFoldingTest.Net();
-        net.initialize(manager.newSubManager(), DataType.FLOAT32);
-        net.eval();
+    void theProgramRunsTheGraphsBeginningAndTheRestRunsNodeByNode() {
+        // conv3's output is read by its own norm and by the add: bn3 is a norm of its own, where the program stops.
+        ConvNormFoldingTest.Net net = randomized(new ConvNormFoldingTest.Net(), DataType.FLOAT32);
         GraphModule g = new GraphModule(Tracer.trace(net, false, null), "Net").foldBatchNorms(true);
+        assertNull(g.oneDnnUnavailable());
+        assertTrue(g.oneDnnStop().contains("'bn3'"), g.oneDnnStop());
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 19, 23), DataType.FLOAT32);
+        NDList nodeByNode = run(g, x, false);
+        NDList program = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass());
+        assertEquals(2, g.foldedInLastPass(), "conv1 + bn1 and conv2 + bn2 ran folded in the program");
+        double worst = worstRelative(program, nodeByNode);
+        assertTrue(worst < 1e-5, "the program's beginning and the rest differ from the graph by " + worst);
+        NDList again = run(g, x, true);
+        assertArrayEquals(program.singletonOrThrow().toFloatArray(), again.singletonOrThrow().toFloatArray());
+    }
+
+    /** A sigmoid before the first convolution: nothing the program could start with. */
+    static final class SigmoidFirst extends Module {
+        private final Conv2d conv = register("conv", Conv2d.builder().setInChannels(3).setOutChannels(4)
+                .setKernelSize(1).build());
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            return conv.call(ctx, F.sigmoid(x));
+        }
+    }
+
+    /** A sigmoid traced between a convolution and its norm: the program would stop between them. */
+    static final class NormAfterSigmoid extends Module {
+        private final Conv2d conv = register("conv", Conv2d.builder().setInChannels(3).setOutChannels(3)
+                .setKernelSize(3).optPadding(1).optBias(false).build());
+        private final BatchNorm2d bn = register("bn", new BatchNorm2d(3));
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            NDArray c = conv.call(ctx, x);
+            NDArray s = F.sigmoid(x);
+            return F.add(bn.call(ctx, c), s);
+        }
+    }
+
+    @Test
+    void aConvolutionWhoseNormFallsOutsideStaysOutOfTheProgram() {
+        NormAfterSigmoid net = randomized(new NormAfterSigmoid(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "NormAfterSigmoid").foldBatchNorms(true);
+        assertEquals(1, g.foldablePairs());
+        String why = g.oneDnnUnavailable();
+        assertTrue(why != null && why.contains("'conv'") && why.contains("norm is outside"), why);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 9, 9), DataType.FLOAT32);
+        NDList folded = run(g, x, true);
+        assertFalse(g.oneDnnInLastPass());
+        g.foldBatchNorms(false);
+        assertTrue(worstRelative(folded, run(g, x, true)) < 1e-5, "the norm is applied once");
+    }
+
+    @Test
+    void aGraphThatCannotStartAProgramSaysWhy() {
+        SigmoidFirst net = randomized(new SigmoidFirst(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "SigmoidFirst").foldBatchNorms(true);
         String why = g.oneDnnUnavailable();
         assertNotNull(why);
-        assertTrue(why.contains("'bn3'"), "conv3's output is read twice, so bn3 is a norm of its own: " + why);
+        assertTrue(why.contains("'sigmoid'") && why.contains("outside the oneDNN program's operators"), why);
         assertNull(g.oneDnnSource());
         g.forward(new NDList(manager.randomNormal(0f, 1f, new Shape(1, 3, 8, 8), DataType.FLOAT32)));
         assertFalse(g.oneDnnInLastPass());
