@@ -1,6 +1,7 @@
 package org.fx4j.fx;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -489,7 +490,11 @@ final class OneDnnProgram {
         }
         try (IValue list = IValue.listFrom(dense);
                 IValue packed = IValueUtils.runMethod(m, "pack", list)) {
-            return packed.toTensorArray((PtNDManager) owner);
+            PtNDArray[] arrays = packed.toTensorArray((PtNDManager) owner);
+            for (PtNDArray a : arrays) {
+                a.setName("w[]"); // DJL passes the arrays named so as one list argument
+            }
+            return arrays;
         }
     }
 
@@ -503,10 +508,17 @@ final class OneDnnProgram {
      */
     NDArray[] run(NDArray x, PtNDArray[] packed, NDManager owner) {
         PtSymbolBlock m = module(owner);
-        try (IValue in = IValue.from((PtNDArray) x);
-                IValue w = IValue.listFrom(packed);
-                IValue out = IValueUtils.runMethod(m, "forward", in, w)) {
-            return out.toTensorArray((PtNDManager) x.getManager());
+        // A second handle on the caller's array, so that naming it for DJL leaves the caller's name alone.
+        try (NDArray view = x.reshape(x.getShape())) {
+            view.setName("x");
+            NDList in = new NDList(packed.length + 1);
+            in.add(view);
+            in.addAll(java.util.Arrays.asList(packed));
+            // Not under libtorch's InferenceMode (DJL's choice for evaluation calls): its results could not be
+            // updated in place afterwards, by the rest of the graph or by the caller. Gradients stay off: the
+            // inference pass runs only without them.
+            NDList out = IValueUtils.forward(m, in, true);
+            return out.toArray(new NDArray[0]);
         }
     }
 

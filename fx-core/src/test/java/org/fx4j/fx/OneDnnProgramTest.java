@@ -171,6 +171,11 @@ class OneDnnProgramTest {
                     "a second run gives the same " + program.get(i).getName());
         }
         assertArrayEquals(input, x.toFloatArray(), "the input is not modified");
+        assertNull(x.getName(), "nor its name");
+        // Ordinary arrays, not libtorch inference tensors: the caller may update them in place.
+        float first = again.get(2).toFloatArray()[0];
+        again.get(2).addi(1f);
+        assertEquals(first + 1f, again.get(2).toFloatArray()[0], 1e-6f);
         // Outputs read last by an add (b) are never overwritten: b would hold the final sum.
         assertArrayEquals(nodeByNode.get(1).toFloatArray(), program.get(1).toFloatArray(), 1e-5f);
     }
