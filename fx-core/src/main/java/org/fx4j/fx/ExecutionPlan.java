@@ -187,6 +187,13 @@ final class ExecutionPlan {
     /** The program's weights in oneDNN's layout (made and closed under the write lock), or null. */
     private PackedWeights packed;
 
+    /**
+     * The weights generation in which the program's weights could not be packed (a pair runs unfolded, a
+     * weight is not float32), so that passes of that generation run node by node without retrying under the
+     * write lock; -1 if none.
+     */
+    private long unpackableGeneration = -1;
+
     /** Whether the last completed pass ran the oneDNN program. */
     private volatile boolean lastOneDnn;
 
@@ -613,7 +620,9 @@ final class ExecutionPlan {
     /** Turns the oneDNN program of inference passes on or off (off frees its packed weights). */
     void useOneDnn(boolean on) {
         useOneDnn = on;
-        if (!on) {
+        if (on) {
+            oneDnnFailure = null; // try loading again
+        } else {
             foldLock.writeLock().lock();
             try {
                 closePacked();
@@ -897,7 +906,7 @@ final class ExecutionPlan {
                 }
             }
         }
-        if (!stale && (!wantOneDnn || packedFor(ctx, ready, device, now) != null)) {
+        if (!stale && (!wantOneDnn || unpackableGeneration == now || packedFor(ctx, ready, device, now) != null)) {
             return ready;
         }
         foldLock.readLock().unlock();
@@ -927,7 +936,7 @@ final class ExecutionPlan {
                     folds[i] = new FoldedConv(now, sources[i], null, null); // runs unfolded until the sources change
                 }
             }
-            if (wantOneDnn && packedFor(ctx, ready, device, now) == null) {
+            if (wantOneDnn && useOneDnn && packedFor(ctx, ready, device, now) == null) {
                 repack(ctx, ready, device, now);
             }
         } finally {
@@ -952,7 +961,11 @@ final class ExecutionPlan {
                 }
                 wb = new NDArray[] {ready[i].weight, ready[i].bias};
             } else {
-                wb = org.fx4j.nn.ConvNormFolding.values(ctx, (Block) instructions[i].callable, device);
+                try {
+                    wb = org.fx4j.nn.ConvNormFolding.values(ctx, (Block) instructions[i].callable, device);
+                } catch (RuntimeException e) {
+                    return null; // node by node, the convolution's own call names what is wrong
+                }
             }
             for (NDArray a : wb) {
                 if (a != null && (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || !ai.djl.Device.Type.CPU.equals(a.getDevice().getDeviceType())
@@ -981,6 +994,7 @@ final class ExecutionPlan {
         closePacked();
         NDArray[] weights = oneDnnWeights(ctx, ready, device);
         if (weights == null) {
+            unpackableGeneration = now;
             return;
         }
         try {
@@ -1011,7 +1025,8 @@ final class ExecutionPlan {
             return 0;
         }
         for (int k = 0; k < oneDnnExportSlots.length; k++) {
-            slots[oneDnnExportSlots[k]] = out[oneDnn.exportIndex(k)];
+            int from = oneDnn.exportIndex(k);
+            slots[oneDnnExportSlots[k]] = from < 0 ? x : out[from]; // an Identity of the input hands the input on
         }
         return oneDnnEnd;
     }

@@ -159,7 +159,8 @@ final class OneDnnProgram {
             }
         }
         if (inputChannels < 0) {
-            throw new Unsupported(end < nodes.size() ? why[0] : "the input does not go straight into a convolution");
+            throw new Unsupported("no convolution reads the input before the program would stop"
+                    + (end < nodes.size() ? " (" + why[0] + ")" : ""));
         }
         // What the rest of the graph needs: values read after the program, and the graph's outputs.
         Map<Node, Boolean> needed = new IdentityHashMap<>();
@@ -179,9 +180,9 @@ final class OneDnnProgram {
         List<Node> exports = new ArrayList<>();
         for (int i = 0; i < end; i++) {
             Node n = nodes.get(i);
-            if (needed.containsKey(n) && source.get(n).op() != NodeOp.PLACEHOLDER) {
-                exported.add(n);
-                if (!exports.contains(source.get(n))) {
+            if (needed.containsKey(n)) {
+                exported.add(n); // the input itself (an Identity of it) is handed on by the caller
+                if (source.get(n).op() != NodeOp.PLACEHOLDER && !exports.contains(source.get(n))) {
                     exports.add(source.get(n));
                 }
             }
@@ -192,7 +193,7 @@ final class OneDnnProgram {
         p.exported = exported;
         p.exportOf = new int[exported.size()];
         for (int k = 0; k < exported.size(); k++) {
-            p.exportOf[k] = exports.indexOf(source.get(exported.get(k)));
+            p.exportOf[k] = exports.indexOf(source.get(exported.get(k))); // -1: the input
         }
         return p;
     }
@@ -380,8 +381,16 @@ final class OneDnnProgram {
                 String second = dense(inPlaceAdd ? (into == a ? b : a) : b);
                 String out = fresh();
                 inPlace += inPlaceAdd ? 1 : 0;
-                code.append("    ").append(out).append(inPlaceAdd ? " = torch.add_(" : " = torch.add(").append(first)
-                        .append(", ").append(second).append(")\n");
+                if (inPlaceAdd) {
+                    // In place only where the operand it writes into has the sum's shape (no broadcasting).
+                    code.append("    if torch.eq(torch.size(").append(first).append("), torch.size(").append(second)
+                            .append(")):\n      ").append(out).append(" = torch.add_(").append(first).append(", ")
+                            .append(second).append(")\n    else:\n      ").append(out).append(" = torch.add(")
+                            .append(first).append(", ").append(second).append(")\n");
+                } else {
+                    code.append("    ").append(out).append(" = torch.add(").append(first).append(", ").append(second)
+                            .append(")\n");
+                }
                 dense.put(n, out);
             } else {
                 Node in = n.inputNodes().get(0);
@@ -454,7 +463,7 @@ final class OneDnnProgram {
         return exported;
     }
 
-    /** Per {@link #exported()} node, the index of its array among {@link #run}'s results. */
+    /** Per {@link #exported()} node, the index of its array among {@link #run}'s results, or -1 for the input. */
     int exportIndex(int k) {
         return exportOf[k];
     }
@@ -465,14 +474,14 @@ final class OneDnnProgram {
     }
 
     /**
-     * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W] with N > 0 and
+     * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W], none of them 0, and
      * the first convolution's C (other inputs run node by node, where fx4j's own checks speak).
      */
     boolean accepts(NDArray x) {
         Shape s = x.getShape();
         return x instanceof PtNDArray && x.getManager() instanceof PtNDManager
                 && x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 && ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())
-                && s.dimension() == 4 && s.get(0) > 0 && s.get(1) == inputChannels;
+                && s.dimension() == 4 && s.get(1) == inputChannels && s.size() > 0; // no empty dimension
     }
 
     /**

@@ -110,6 +110,34 @@ class OneDnnProgramTest {
         }
     }
 
+    /** The input handed on by an Identity as an output, and a sigmoid where the program stops. */
+    static final class IdentityOfInput extends Module {
+        private final Identity identity = register("identity", new Identity());
+        private final Conv2d conv = register("conv", Conv2d.builder().setInChannels(3).setOutChannels(4)
+                .setKernelSize(3).optPadding(1).optBias(false).build());
+        private final BatchNorm2d bn = register("bn", new BatchNorm2d(4));
+
+        @Override
+        public NDList forward(ForwardContext ctx, NDList inputs) {
+            NDArray i = identity.call(ctx, inputs.get(0));
+            NDArray y = F.relu(bn.call(ctx, conv.call(ctx, i)));
+            return new NDList(i, F.sigmoid(y));
+        }
+    }
+
+    /** An add that broadcasts: a 1x1 output (an unpadded 3x3 convolution of a 3x3 input) plus a 3x3 one. */
+    static final class BroadcastAdd extends Module {
+        private final Conv2d small = register("small", Conv2d.builder().setInChannels(3).setOutChannels(4)
+                .setKernelSize(3).build());
+        private final Conv2d same = register("same", Conv2d.builder().setInChannels(3).setOutChannels(4)
+                .setKernelSize(3).optPadding(1).build());
+
+        @Override
+        protected NDArray forward(ForwardContext ctx, NDArray x) {
+            return F.add(small.call(ctx, x), same.call(ctx, x));
+        }
+    }
+
     private static <T extends Module> T randomized(T net, DataType type) {
         net.initialize(manager.newSubManager(), type);
         ai.djl.engine.Engine.getInstance().setRandomSeed(7);
@@ -278,6 +306,112 @@ class OneDnnProgramTest {
         assertNotNull(g.oneDnnLastRefusal(), "the program refused it first");
         run(g, manager.randomNormal(0f, 1f, new Shape(1, 3, 5, 5), DataType.FLOAT32), true);
         assertTrue(g.oneDnnInLastPass());
+    }
+
+    @Test
+    void anIdentityOfTheInputIsHandedOn() {
+        IdentityOfInput net = randomized(new IdentityOfInput(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "IdentityOfInput").foldBatchNorms(true);
+        assertTrue(g.oneDnnStop().contains("'sigmoid'"), g.oneDnnStop());
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 6, 6), DataType.FLOAT32);
+        NDList program = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass(), () -> String.valueOf(g.oneDnnLastRefusal()));
+        NDList nodeByNode = run(g, x, false);
+        assertArrayEquals(x.toFloatArray(), program.get(0).toFloatArray(), "the first output is the input");
+        assertTrue(program.get(0) != x, "as a copy the caller owns");
+        assertTrue(worstRelative(program, nodeByNode) < 1e-5);
+    }
+
+    @Test
+    void anAddThatBroadcastsRunsInTheProgram() {
+        BroadcastAdd net = randomized(new BroadcastAdd(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "BroadcastAdd").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 3, 3), DataType.FLOAT32);
+        NDList program = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass(), () -> "refused: " + g.oneDnnLastRefusal());
+        assertEquals(new Shape(2, 4, 3, 3), program.singletonOrThrow().getShape());
+        assertTrue(worstRelative(program, run(g, x, false)) < 1e-5);
+    }
+
+    @Test
+    void threadsShareOneProgramWhileWeightsAreDeclaredChanged() throws Exception {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 24, 24), DataType.FLOAT32);
+        float[] expected = run(g, x, false).get(2).toFloatArray();
+        g.useOneDnn(true);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                runs.add(pool.submit(() -> {
+                    JniUtils.setGradMode(false);
+                    boolean ranProgram = false;
+                    for (int i = 0; i < 15; i++) {
+                        if (i % 5 == 0) {
+                            Module.weightsChanged(); // every thread's next pass packs again, under the write lock
+                        }
+                        try (NDManager run = manager.newSubManager()) {
+                            NDArray in = x.duplicate();
+                            in.attach(run);
+                            NDList out = g.forward(new NDList(in));
+                            out.attach(run);
+                            assertArrayEquals(expected, out.get(2).toFloatArray(), 1e-4f);
+                            ranProgram |= g.oneDnnInLastPass();
+                        }
+                    }
+                    return ranProgram;
+                }));
+            }
+            boolean any = false;
+            for (java.util.concurrent.Future<Boolean> f : runs) {
+                any |= f.get();
+            }
+            assertTrue(any, "the threads ran the program");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void programPassesLeaveNothingInTheCallersOrTheModelsManager() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDManager model = net.stateDict().get("stem.weight").getArray().getManager();
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 20, 20), DataType.FLOAT32);
+        run(g, x, true).close(); // the first pass packs the weights (in the plan's own manager)
+        int modelArrays = model.getManagedArrays().size();
+        try (NDManager caller = NDManager.newBaseManager()) {
+            NDArray in = caller.randomNormal(0f, 1f, new Shape(2, 3, 20, 20), DataType.FLOAT32);
+            int before = caller.getManagedArrays().size();
+            for (int i = 0; i < 20; i++) {
+                g.forward(new NDList(in)).close();
+                assertTrue(g.oneDnnInLastPass());
+            }
+            assertEquals(before, caller.getManagedArrays().size(), "every intermediate and output was closed");
+        }
+        assertEquals(modelArrays, model.getManagedArrays().size(), "nothing piles up in the model's manager");
+    }
+
+    @Test
+    void aCheckpointLoadAndModeSwitchesAreSeen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 20, 20), DataType.FLOAT32);
+        TinyResNet other = randomized(new TinyResNet(), DataType.FLOAT32);
+        other.stateDict().get("conv4.weight").getArray().muli(3);
+        java.nio.file.Path file = dir.resolve("other.safetensors");
+        org.fx4j.checkpoint.Checkpoints.saveSafetensors(other, file);
+        NDList before = run(g, x, true);
+        org.fx4j.checkpoint.Checkpoints.load(net, file, manager);
+        net.train();
+        net.eval();
+        NDList after = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass());
+        NDList expected = new GraphModule(Tracer.trace(other, false, null), "TinyResNet").forward(new NDList(x));
+        assertTrue(worstRelative(after, expected) < 1e-5, "the loaded weights are packed");
+        assertTrue(worstRelative(before, expected) > 1e-2);
     }
 
     @Test
