@@ -3,20 +3,19 @@ package org.fx4j.fx;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.ndarray.types.Shape;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -318,24 +317,22 @@ final class OneDnnProgram {
 
         /** The value's blocked variable, converted from its dense one at first need. */
         private String blocked(Node n) {
-            Node from = source.get(n);
-            String v = blocked.get(from);
-            if (v == null) {
-                v = fresh();
-                code.append("    ").append(v).append(" = torch.to_mkldnn(").append(dense.get(from)).append(")\n");
-                blocked.put(from, v);
-            }
-            return v;
+            return converted(n, blocked, dense, "torch.to_mkldnn");
         }
 
         /** The value's dense variable, converted from its blocked one at first need. */
         private String dense(Node n) {
+            return converted(n, dense, blocked, "torch.to_dense");
+        }
+
+        private String converted(Node n, Map<Node, String> wanted, Map<Node, String> made, String conversion) {
             Node from = source.get(n);
-            String v = dense.get(from);
+            String v = wanted.get(from);
             if (v == null) {
                 v = fresh();
-                code.append("    ").append(v).append(" = torch.to_dense(").append(blocked.get(from)).append(")\n");
-                dense.put(from, v);
+                code.append("    ").append(v).append(" = ").append(conversion).append("(").append(made.get(from))
+                        .append(")\n");
+                wanted.put(from, v);
             }
             return v;
         }
