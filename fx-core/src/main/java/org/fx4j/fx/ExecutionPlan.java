@@ -187,15 +187,12 @@ final class ExecutionPlan {
     /** The program's weights in oneDNN's layout (made and closed under the write lock), or null. */
     private PackedWeights packed;
 
-    /**
-     * The weights generation in which the program's weights could not be packed (a pair runs unfolded, a
-     * weight is not float32), so that passes of that generation run node by node without retrying under the
-     * write lock; -1 if none.
-     */
-    private long unpackableGeneration = -1;
 
     /** Whether the last completed pass ran the oneDNN program. */
     private volatile boolean lastOneDnn;
+
+    /** How many times the program's weights were (re)packed or found unpackable (for tests). */
+    private volatile int repacks;
 
     /** libtorch's message when the program last refused an input (that pass then ran node by node), or null. */
     private volatile String lastOneDnnRefusal;
@@ -247,7 +244,7 @@ final class ExecutionPlan {
     /**
      * The oneDNN program's packed weights, valid while the dense arrays they were packed from are the same
      * (a fold made again, a parameter replaced) and {@link org.fx4j.nn.Module#weightsGeneration()} has not
-     * moved.
+     * moved; without arrays, the record that those weights cannot be packed.
      */
     private static final class PackedWeights {
         final long generation;
@@ -269,17 +266,21 @@ final class ExecutionPlan {
                     return false;
                 }
             }
-            for (NDArray a : arrays) {
-                if (a.isReleased()) {
-                    return false;
+            if (arrays != null) {
+                for (NDArray a : arrays) {
+                    if (a.isReleased()) {
+                        return false;
+                    }
                 }
             }
             return true;
         }
 
         void close() {
-            for (NDArray a : arrays) {
-                a.close();
+            if (arrays != null) {
+                for (NDArray a : arrays) {
+                    a.close();
+                }
             }
         }
     }
@@ -641,6 +642,11 @@ final class ExecutionPlan {
         return lastOneDnn;
     }
 
+    /** How many times the program's weights were packed or found unpackable under the write lock. */
+    int oneDnnRepacks() {
+        return repacks;
+    }
+
     /** libtorch's message when the program last refused an input, or null. */
     String lastOneDnnRefusal() {
         return lastOneDnnRefusal;
@@ -906,7 +912,7 @@ final class ExecutionPlan {
                 }
             }
         }
-        if (!stale && (!wantOneDnn || unpackableGeneration == now || packedFor(ctx, ready, device, now) != null)) {
+        if (!stale && (!wantOneDnn || packedFor(ctx, ready, device, now) != null)) {
             return ready;
         }
         foldLock.readLock().unlock();
@@ -947,39 +953,48 @@ final class ExecutionPlan {
     }
 
     /**
-     * The dense weights the oneDNN program reads in this pass: per convolution its folded weight and bias,
-     * or its own; null when a pair runs unfolded in this pass or a weight is not float32.
+     * The dense weights the oneDNN program reads in this pass: per convolution its folded weight and bias, or
+     * its own (null entries where a pair runs unfolded or a convolution has no bias); null when a weight could
+     * not be read (the convolution's own call then names what is wrong).
      */
     private NDArray[] oneDnnWeights(ForwardContext ctx, FoldedConv[] ready, Device device) {
         NDArray[] weights = new NDArray[2 * oneDnnConvs.length];
         for (int k = 0; k < oneDnnConvs.length; k++) {
             int i = oneDnnConvs[k];
-            NDArray[] wb;
             if (normAfter[i] >= 0) {
-                if (ready[i] == null) {
-                    return null;
-                }
-                wb = new NDArray[] {ready[i].weight, ready[i].bias};
-            } else {
-                try {
-                    wb = org.fx4j.nn.ConvNormFolding.values(ctx, (Block) instructions[i].callable, device);
-                } catch (RuntimeException e) {
-                    return null; // node by node, the convolution's own call names what is wrong
-                }
+                weights[2 * k] = ready[i] == null ? null : ready[i].weight;
+                weights[2 * k + 1] = ready[i] == null ? null : ready[i].bias;
+                continue;
             }
-            for (NDArray a : wb) {
-                if (a != null && (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || !ai.djl.Device.Type.CPU.equals(a.getDevice().getDeviceType())
-                        || !(a instanceof ai.djl.pytorch.engine.PtNDArray))) {
-                    return null;
-                }
+            try {
+                NDArray[] wb = org.fx4j.nn.ConvNormFolding.values(ctx, (Block) instructions[i].callable, device);
+                weights[2 * k] = wb[0];
+                weights[2 * k + 1] = wb[1];
+            } catch (RuntimeException e) {
+                return null;
             }
-            weights[2 * k] = wb[0];
-            weights[2 * k + 1] = wb[1];
         }
         return weights;
     }
 
-    /** The packed weights valid for this pass (read under the read or write lock), or null. */
+    /** Whether the program can take these weights: every weight there, float32 libtorch arrays on the CPU. */
+    private static boolean packable(NDArray[] weights) {
+        for (int j = 0; j < weights.length; j++) {
+            NDArray a = weights[j];
+            if (a == null ? j % 2 == 0 : a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
+                    || !Device.Type.CPU.equals(a.getDevice().getDeviceType())
+                    || !(a instanceof ai.djl.pytorch.engine.PtNDArray)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The packed weights valid for this pass (read under the read or write lock), or null. A record without
+     * arrays says these same weights cannot be packed (an unfolded pair, another type): such passes run node by
+     * node without packing again under the write lock, until the weights or their generation change.
+     */
     private PackedWeights packedFor(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
         PackedWeights p = packed;
         if (p == null) {
@@ -991,10 +1006,14 @@ final class ExecutionPlan {
 
     /** Packs the program's weights again (under the write lock); a failure turns the program off, named. */
     private void repack(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
+        repacks++;
         closePacked();
         NDArray[] weights = oneDnnWeights(ctx, ready, device);
         if (weights == null) {
-            unpackableGeneration = now;
+            return; // unreadable: tried again next pass, which fails node by node meanwhile
+        }
+        if (!packable(weights)) {
+            packed = new PackedWeights(now, weights, null);
             return;
         }
         try {
@@ -1014,7 +1033,7 @@ final class ExecutionPlan {
      */
     private int runOneDnn(ForwardContext ctx, NDArray x, FoldedConv[] ready, Device device, Object[] slots) {
         PackedWeights p = packedFor(ctx, ready, device, org.fx4j.nn.Module.weightsGeneration());
-        if (p == null) {
+        if (p == null || p.arrays == null) {
             return 0;
         }
         NDArray[] out;

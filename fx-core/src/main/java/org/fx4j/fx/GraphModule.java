@@ -182,6 +182,11 @@ public class GraphModule extends Module {
         return plan.oneDnnStop();
     }
 
+    /** How many times the oneDNN program's weights were packed, or found unpackable (for tests). */
+    int oneDnnRepacks() {
+        return plan.oneDnnRepacks();
+    }
+
     /**
      * Returns libtorch's message from the last time the oneDNN program refused an input (that pass ran node
      * by node instead, where fx4j's own checks name what is wrong).

@@ -70,6 +70,10 @@ final class OneDnnProgram {
     /** Per exported node, the index of its array in what {@link #run} returns (aliases share one). */
     private int[] exportOf;
 
+    /** The program's operations in order, and the node each graph node's value is (for {@link #accepts}). */
+    private List<Node> body;
+    private Map<Node, Node> sourceOf;
+
     private OneDnnProgram(List<Node> convolutions, boolean[] hasBias, int inPlaceAdds, String source,
             int inputChannels) {
         this.convolutions = convolutions;
@@ -190,6 +194,8 @@ final class OneDnnProgram {
         p.end = end < nodes.size() ? nodes.get(end) : null;
         p.stopReason = end < nodes.size() ? why[0] : null;
         p.exported = exported;
+        p.body = body;
+        p.sourceOf = source;
         p.exportOf = new int[exported.size()];
         for (int k = 0; k < exported.size(); k++) {
             p.exportOf[k] = exports.indexOf(source.get(exported.get(k))); // -1: the input
@@ -471,14 +477,62 @@ final class OneDnnProgram {
     }
 
     /**
-     * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W], none of them 0, and
-     * the first convolution's C (other inputs run node by node, where fx4j's own checks speak).
+     * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W], none of them 0, C
+     * the first convolution's, and every convolution and pooling of the program left with at least one output
+     * row and column, every add's operands broadcastable (libtorch's own refusals inside the program would
+     * leave native values behind: DJL frees them only after a run that succeeds). Other inputs run node by
+     * node, where the graph's own checks name what is wrong.
      */
     boolean accepts(NDArray x) {
         Shape s = x.getShape();
-        return x instanceof PtNDArray && x.getManager() instanceof PtNDManager
-                && x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 && ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())
-                && s.dimension() == 4 && s.get(1) == inputChannels && s.size() > 0; // no empty dimension
+        if (!(x instanceof PtNDArray) || !(x.getManager() instanceof PtNDManager)
+                || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
+                || !ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())
+                || s.dimension() != 4 || s.get(1) != inputChannels || s.size() == 0) {
+            return false;
+        }
+        Map<Node, long[]> shapes = new IdentityHashMap<>();
+        for (Map.Entry<Node, Node> e : sourceOf.entrySet()) {
+            if (e.getValue().op() == NodeOp.PLACEHOLDER) {
+                shapes.put(e.getValue(), s.getShape());
+            }
+        }
+        for (Node n : body) {
+            long[] in = shapes.get(sourceOf.get(n.inputNodes().get(0)));
+            long[] out = in == null ? null : in.clone();
+            Object c = n.callable();
+            if (c instanceof Conv2d) {
+                Conv2d conv = (Conv2d) c;
+                out = in[1] != conv.getInChannels() ? null
+                        : new long[] {in[0], conv.getOutChannels(), 0, 0};
+                for (int d = 0; out != null && d < 2; d++) {
+                    long span = conv.getDilation().get(d) * (conv.getKernelSize().get(d) - 1) + 1;
+                    long room = in[2 + d] + 2 * conv.getPadding().get(d) - span;
+                    out[2 + d] = room < 0 ? 0 : room / conv.getStride().get(d) + 1;
+                }
+            } else if (c instanceof MaxPool2d) {
+                MaxPool2d p = (MaxPool2d) c;
+                for (int d = 0; d < 2; d++) {
+                    long room = in[2 + d] + 2L * p.getPadding() - p.getKernel();
+                    long rows = room < 0 ? 0 : (p.isCeilMode() ? (room + p.getStride() - 1) : room) / p.getStride() + 1;
+                    if (p.isCeilMode() && rows > 0 && (rows - 1) * p.getStride() >= in[2 + d] + p.getPadding()) {
+                        rows--; // the last window would start in the padding
+                    }
+                    out[2 + d] = rows;
+                }
+            } else if (c == F.ADD) {
+                long[] other = shapes.get(sourceOf.get(n.inputNodes().get(1)));
+                for (int d = 0; out != null && d < 4; d++) {
+                    out[d] = in[d] == other[d] || other[d] == 1 ? in[d] : in[d] == 1 ? other[d] : -1;
+                    out = out[d] < 0 ? null : out;
+                }
+            }
+            if (out == null || out[2] < 1 || out[3] < 1) {
+                return false;
+            }
+            shapes.put(n, out);
+        }
+        return true;
     }
 
     /**

@@ -70,6 +70,15 @@ public final class Conv2d extends LeafModule {
     }
 
     /**
+     * Returns the kernel size.
+     *
+     * @return (height, width) of the kernel
+     */
+    public Shape getKernelSize() {
+        return kernel;
+    }
+
+    /**
      * Returns the stride.
      *
      * @return (height, width) stride

@@ -303,7 +303,15 @@ class OneDnnProgramTest {
         NDArray small = manager.randomNormal(0f, 1f, new Shape(1, 3, 2, 2), DataType.FLOAT32);
         RuntimeException e = assertThrows(RuntimeException.class, () -> run(g, small, true));
         assertTrue(e.getMessage().contains("Valid node 'conv'"), e.getMessage());
-        assertNotNull(g.oneDnnLastRefusal(), "the program refused it first");
+        assertNull(g.oneDnnLastRefusal(), "the program's shape check kept it from libtorch");
+        NDArray flat = manager.randomNormal(0f, 1f, new Shape(1, 3, 0, 8), DataType.FLOAT32);
+        try {
+            run(g, flat, true);
+        } catch (RuntimeException thrown) {
+            assertTrue(thrown.getMessage().contains("Valid node"), thrown.getMessage());
+        }
+        assertFalse(g.oneDnnInLastPass(), "an empty dimension runs node by node");
+        assertNull(g.oneDnnLastRefusal());
         run(g, manager.randomNormal(0f, 1f, new Shape(1, 3, 5, 5), DataType.FLOAT32), true);
         assertTrue(g.oneDnnInLastPass());
     }
@@ -412,6 +420,23 @@ class OneDnnProgramTest {
         NDList expected = new GraphModule(Tracer.trace(other, false, null), "TinyResNet").forward(new NDList(x));
         assertTrue(worstRelative(after, expected) < 1e-5, "the loaded weights are packed");
         assertTrue(worstRelative(before, expected) > 1e-2);
+    }
+
+    @Test
+    void weightsTheProgramCannotTakeAreNotPackedAgainAtEveryPass() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT64);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 16, 16), DataType.FLOAT32);
+        for (int i = 0; i < 3; i++) {
+            // float64 weights, a float32 input: the program cannot take them, and node by node names the mismatch
+            RuntimeException e = assertThrows(RuntimeException.class, () -> g.forward(new NDList(x)));
+            assertTrue(e.getMessage().contains("TinyResNet node 'stem'"), e.getMessage());
+            assertFalse(g.oneDnnInLastPass());
+        }
+        assertEquals(1, g.oneDnnRepacks(), "found unpackable once, not again under the write lock at every pass");
+        Module.weightsChanged();
+        assertThrows(RuntimeException.class, () -> g.forward(new NDList(x)));
+        assertEquals(2, g.oneDnnRepacks(), "a new generation looks again");
     }
 
     @Test
