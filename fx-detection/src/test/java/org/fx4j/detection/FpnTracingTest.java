@@ -166,6 +166,8 @@ class FpnTracingTest {
                 FeatureExtractor fx = FeatureExtraction.createFeatureExtractor(model,
                         org.fx4j.features.ReturnNodes.of(List.of(last)), QUIET);
                 fx.eval();
+                // Bit for bit: the graph node by node (the oneDNN program's convolutions round differently).
+                fx.useOneDnn(false);
                 assertTrue(eager.get(0).allClose(fx.forward(new NDList(x)).get(0), 0, 0, false), last);
             }
         }
@@ -184,6 +186,7 @@ class FpnTracingTest {
             assertEquals(List.of("c3", "c4", "pool"), eagerNames);
             FeatureExtractor traced = DetectionBackbones.traced(backbone);
             traced.eval();
+            traced.useOneDnn(false); // compared bit for bit below: the graph node by node
             NDList levels = traced.forward(new NDList(x));
             List<String> tracedNames = new ArrayList<>();
             levels.forEach(a -> tracedNames.add(a.getName()));
@@ -191,6 +194,14 @@ class FpnTracingTest {
             for (int i = 0; i < 3; i++) {
                 assertTrue(eager.get(i).allClose(levels.get(i), 0, 0, false), eagerNames.get(i));
             }
+            traced.useOneDnn(true); // the body as the inference pass's oneDNN program: within float32 rounding
+            NDList program = traced.forward(new NDList(x));
+            assertTrue(traced.graphModule(false).oneDnnInLastPass());
+            for (int i = 0; i < 3; i++) {
+                double max = eager.get(i).abs().max().getFloat();
+                assertTrue(eager.get(i).allClose(program.get(i), 0, 1e-5 * max, false), eagerNames.get(i));
+            }
+            traced.useOneDnn(false);
             // A module holding the traced backbone traces again and sees its three levels.
             Module wrapper = new Module() {
                 private final FeatureExtractor inner = register("inner", traced);
@@ -209,6 +220,7 @@ class FpnTracingTest {
             FeatureExtractor outer = FeatureExtraction.createFeatureExtractor(wrapper,
                     org.fx4j.features.ReturnNodes.of(List.of("add")), QUIET);
             outer.eval();
+            outer.useOneDnn(false); // bit for bit below
             assertTrue(outer.forward(new NDList(x)).get(0).allClose(eager.get(0).add(1), 0, 0, false));
         }
     }
