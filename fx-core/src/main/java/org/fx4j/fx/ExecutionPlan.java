@@ -187,7 +187,6 @@ final class ExecutionPlan {
     /** The program's weights in oneDNN's layout (made and closed under the write lock), or null. */
     private PackedWeights packed;
 
-
     /** Whether the last completed pass ran the oneDNN program. */
     private volatile boolean lastOneDnn;
 

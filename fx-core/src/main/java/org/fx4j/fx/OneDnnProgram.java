@@ -48,10 +48,7 @@ final class OneDnnProgram {
     /** The convolutions, in program order: weight {@code 2k}, bias {@code 2k + 1} of the weight list. */
     private final List<Node> convolutions;
 
-    /** Per convolution: whether its bias slot holds an array (else the program passes None). */
-    private final boolean[] hasBias;
-
-    /** In-place adds and ReLUs the program makes (each writes into a value no other node reads). */
+    /** Adds the program writes in place (where the operands' shapes match; into a value read for the last time). */
     private final int inPlaceAdds;
 
     private final String source;
@@ -74,10 +71,8 @@ final class OneDnnProgram {
     private List<Node> body;
     private Map<Node, Node> sourceOf;
 
-    private OneDnnProgram(List<Node> convolutions, boolean[] hasBias, int inPlaceAdds, String source,
-            int inputChannels) {
+    private OneDnnProgram(List<Node> convolutions, int inPlaceAdds, String source, int inputChannels) {
         this.convolutions = convolutions;
-        this.hasBias = hasBias;
         this.inPlaceAdds = inPlaceAdds;
         this.source = source;
         this.inputChannels = inputChannels;
@@ -263,7 +258,6 @@ final class OneDnnProgram {
         private final StringBuilder code = new StringBuilder();
         private final StringBuilder pack = new StringBuilder();
         private final List<Node> convs = new ArrayList<>();
-        private final List<Boolean> biases = new ArrayList<>();
         private int inPlace;
         private int variables;
 
@@ -310,11 +304,7 @@ final class OneDnnProgram {
                     + "  def pack(self: __torch__." + CLASS + ",\n"
                     + "    w: List[Tensor]) -> List[Tensor]:\n"
                     + pack + packed;
-            boolean[] bias = new boolean[biases.size()];
-            for (int i = 0; i < bias.length; i++) {
-                bias[i] = biases.get(i);
-            }
-            return new OneDnnProgram(convs, bias, inPlace, text, inputChannels);
+            return new OneDnnProgram(convs, inPlace, text, inputChannels);
         }
 
         private String fresh() {
@@ -411,7 +401,6 @@ final class OneDnnProgram {
             int k = convs.size();
             convs.add(n);
             boolean bias = Boolean.TRUE.equals(hasBias.get(n));
-            biases.add(bias);
             String geometry = list(conv.getPadding()) + ", " + list(conv.getStride()) + ", " + list(conv.getDilation())
                     + ", " + conv.getGroups();
             pack.append("    p").append(k).append(" = torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(w[").append(2 * k)
