@@ -156,7 +156,10 @@ public final class RoIAlign extends LeafModule {
                 }
             }
             NDArray rows = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-            NDArray out = rows.reshape(k, outH, outW, c).transpose(0, 3, 1, 2);
+            // Copied into NCHW order (flattening the transposed view copies): a channels-last result would send
+            // the heads' convolutions down oneDNN's channels-last path, whose 1x1 kernel choice divides by the
+            // cache size and crashes (SIGFPE) where the CPU reports none, as on this project's virtual machine.
+            NDArray out = rows.reshape(k, outH, outW, c).transpose(0, 3, 1, 2).reshape(-1).reshape(k, c, outH, outW);
             out.attach(parent);
             return out;
         }

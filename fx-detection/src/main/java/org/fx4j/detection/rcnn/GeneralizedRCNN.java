@@ -344,6 +344,17 @@ public class GeneralizedRCNN extends Module {
     }
 
     /**
+     * Returns whether the backbone's last inference pass ran its beginning as the oneDNN program
+     * ({@link GraphModule#useOneDnn}).
+     *
+     * @return true if it did; false before the first inference pass, or when it ran node by node
+     */
+    public boolean backboneOneDnnInLastPass() {
+        GraphModule g = tracedBackbone;
+        return g != null && g.oneDnnInLastPass();
+    }
+
+    /**
      * Returns whether inference folds the backbone's batch norms.
      *
      * @return true if folding (the default)
