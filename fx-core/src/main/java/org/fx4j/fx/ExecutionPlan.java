@@ -205,6 +205,9 @@ final class ExecutionPlan {
     /** Per node the program exports, its slot. */
     private final int[] oneDnnExportSlots;
 
+    /** Convolution + norm pairs the program runs folded. */
+    private final int oneDnnFoldedPairs;
+
     /** Per instruction with a {@link #foldPairs} entry: its cached folded weights (null until first folded). */
     private final FoldedConv[] folds;
 
@@ -240,6 +243,19 @@ final class ExecutionPlan {
         }
     }
 
+    /** Whether a cache's source arrays are the current ones, position by position, and none is released. */
+    private static boolean sameLiveArrays(NDArray[] cached, NDArray[] current) {
+        if (cached.length != current.length) {
+            return false;
+        }
+        for (int k = 0; k < cached.length; k++) {
+            if (cached[k] != current[k] || current[k] != null && current[k].isReleased()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The oneDNN program's packed weights, valid while the dense arrays they were packed from are the same
      * (a fold made again, a parameter replaced) and {@link org.fx4j.nn.Module#weightsGeneration()} has not
@@ -257,13 +273,8 @@ final class ExecutionPlan {
         }
 
         boolean validFor(long now, NDArray[] current) {
-            if (generation != now || current.length != sources.length) {
+            if (generation != now || !sameLiveArrays(sources, current)) {
                 return false;
-            }
-            for (int k = 0; k < sources.length; k++) {
-                if (sources[k] != current[k] || current[k] != null && current[k].isReleased()) {
-                    return false;
-                }
             }
             if (arrays != null) {
                 for (NDArray a : arrays) {
@@ -302,15 +313,8 @@ final class ExecutionPlan {
         }
 
         boolean validFor(long now, NDArray[] current) {
-            if (generation != now || weight != null && (weight.isReleased() || bias.isReleased())) {
-                return false;
-            }
-            for (int k = 0; k < sources.length; k++) {
-                if (sources[k] != current[k] || current[k] != null && current[k].isReleased()) {
-                    return false;
-                }
-            }
-            return true;
+            return generation == now && (weight == null || !weight.isReleased() && !bias.isReleased())
+                    && sameLiveArrays(sources, current);
         }
 
         /** Whether the pair runs unfolded for these sources (mixed types): remembered, not retried each run. */
@@ -423,6 +427,7 @@ final class ExecutionPlan {
         this.oneDnnEnd = compiled == null || compiled.end() == null ? instructions.length : indexOf.get(compiled.end());
         this.oneDnnExportSlots = compiled == null ? new int[0]
                 : compiled.exported().stream().mapToInt(slotOf::get).toArray();
+        this.oneDnnFoldedPairs = (int) Arrays.stream(oneDnnConvs).filter(c -> normAfter[c] >= 0).count();
         this.addInto = findInPlaceAdds(readers);
         this.passThrough = new boolean[instructions.length];
         for (int i = 0; i < instructions.length; i++) {
@@ -806,7 +811,7 @@ final class ExecutionPlan {
         try {
             int start = wantOneDnn ? runOneDnn(ctx, inputs.get(0), ready, device, slots) : 0;
             if (start > 0) {
-                foldedPairs = oneDnnFoldedPairs();
+                foldedPairs = oneDnnFoldedPairs;
                 inPlaceAdds = oneDnn.inPlaceAdds();
             }
             for (int i = start; i < instructions.length; i++) {
@@ -1047,15 +1052,6 @@ final class ExecutionPlan {
             slots[oneDnnExportSlots[k]] = from < 0 ? x : out[from]; // an Identity of the input hands the input on
         }
         return oneDnnEnd;
-    }
-
-    /** Convolution + norm pairs the program runs folded. */
-    private int oneDnnFoldedPairs() {
-        int n = 0;
-        for (int k : oneDnnConvs) {
-            n += normAfter[k] >= 0 ? 1 : 0;
-        }
-        return n;
     }
 
     /**

@@ -67,9 +67,10 @@ final class OneDnnProgram {
     /** Per exported node, the index of its array in what {@link #run} returns (aliases share one). */
     private int[] exportOf;
 
-    /** The program's operations in order, and the node each graph node's value is (for {@link #accepts}). */
+    /** The program's operations in order, the node each graph node's value is, and the input (for {@link #accepts}). */
     private List<Node> body;
     private Map<Node, Node> sourceOf;
+    private Node input;
 
     private OneDnnProgram(List<Node> convolutions, int inPlaceAdds, String source, int inputChannels) {
         this.convolutions = convolutions;
@@ -116,7 +117,9 @@ final class OneDnnProgram {
         Map<Node, Node> normOf = new IdentityHashMap<>();
         foldedNorm.forEach((conv, norm) -> normOf.put(norm, conv));
         String[] why = new String[1];
-        int end = supportedPrefix(nodes, normOf, why);
+        // What each node's value is: a folded norm or an Identity stands for its source.
+        Map<Node, Node> source = new IdentityHashMap<>();
+        int end = supportedPrefix(nodes, normOf, source, why);
         // A convolution whose norm falls outside would run folded and then be normalised again.
         boolean moved = true;
         while (moved) {
@@ -130,22 +133,14 @@ final class OneDnnProgram {
                 }
             }
         }
-        // The operations (a folded norm or an Identity stands for its source) and who reads them.
-        Map<Node, Node> source = new IdentityHashMap<>();
+        // The operations (nodes before the end that are their own value, the input aside) and who reads them.
         List<Node> body = new ArrayList<>();
         Map<Node, List<Node>> readers = new IdentityHashMap<>();
         int inputChannels = -1;
         for (int i = 0; i < end; i++) {
             Node n = nodes.get(i);
             readers.put(n, new ArrayList<>());
-            if (n.op() == NodeOp.PLACEHOLDER) {
-                source.put(n, n);
-            } else if (normOf.containsKey(n)) {
-                source.put(n, source.get(normOf.get(n)));
-            } else if (n.callable() instanceof Identity) {
-                source.put(n, source.get(n.inputNodes().get(0)));
-            } else {
-                source.put(n, n);
+            if (n.op() != NodeOp.PLACEHOLDER && source.get(n) == n) {
                 for (Node in : n.inputNodes()) {
                     Node from = source.get(in);
                     if (n.callable() instanceof Conv2d && from.op() == NodeOp.PLACEHOLDER) {
@@ -191,6 +186,7 @@ final class OneDnnProgram {
         p.exported = exported;
         p.body = body;
         p.sourceOf = source;
+        p.input = inputs.get(0);
         p.exportOf = new int[exported.size()];
         for (int k = 0; k < exported.size(); k++) {
             p.exportOf[k] = exports.indexOf(source.get(exported.get(k))); // -1: the input
@@ -198,9 +194,12 @@ final class OneDnnProgram {
         return p;
     }
 
-    /** The number of leading nodes the program can run; {@code why[0]} names the first other one. */
-    private static int supportedPrefix(List<Node> nodes, Map<Node, Node> normOf, String[] why) {
-        Map<Node, Node> source = new IdentityHashMap<>();
+    /**
+     * The number of leading nodes the program can run, filling {@code source} with what each one's value is;
+     * {@code why[0]} names the first other one.
+     */
+    private static int supportedPrefix(List<Node> nodes, Map<Node, Node> normOf, Map<Node, Node> source,
+            String[] why) {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             source.put(n, n);
@@ -481,11 +480,7 @@ final class OneDnnProgram {
             return false;
         }
         Map<Node, long[]> shapes = new IdentityHashMap<>();
-        for (Map.Entry<Node, Node> e : sourceOf.entrySet()) {
-            if (e.getValue().op() == NodeOp.PLACEHOLDER) {
-                shapes.put(e.getValue(), s.getShape());
-            }
-        }
+        shapes.put(input, s.getShape());
         for (Node n : body) {
             long[] in = shapes.get(sourceOf.get(n.inputNodes().get(0)));
             long[] out = in == null ? null : in.clone();
