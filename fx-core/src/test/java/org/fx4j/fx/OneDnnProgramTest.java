@@ -440,6 +440,36 @@ class OneDnnProgramTest {
     }
 
     @Test
+    void arraysReplacedByHandAreSeenWithoutDeclaringThem() {
+        TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
+        GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
+        NDArray x = manager.randomNormal(0f, 1f, new Shape(1, 3, 20, 20), DataType.FLOAT32);
+        NDList before = run(g, x, true);
+        // New arrays for conv4 (the program's own weight) and bn1 (through its fold), the generation unmoved:
+        // only the arrays' identity tells the caches they are stale.
+        replace(net.stateDict().get("conv4.weight"), -2);
+        replace(net.stateDict().get("bn1.running_var"), 4);
+        NDList after = run(g, x, true);
+        assertTrue(g.oneDnnInLastPass());
+        NDList nodeByNode = run(g, x, false);
+        assertTrue(worstRelative(after, nodeByNode) < 1e-5, "the program reads the new arrays");
+        assertTrue(worstRelative(before, nodeByNode) > 1e-2, "and they changed the outputs");
+    }
+
+    /** Gives a parameter a new array (its values scaled), the old one closed, without Module.weightsChanged(). */
+    private static void replace(Parameter p, float scale) {
+        NDArray old = p.getArray();
+        NDManager owner = old.getManager();
+        NDArray replacement = old.mul(scale);
+        replacement.attach(owner);
+        ai.djl.training.initializer.Initializer original = p.getInitializer();
+        p.close();
+        p.setInitializer((m, shape, type) -> replacement);
+        p.initialize(owner, DataType.FLOAT32);
+        p.setInitializer(original);
+    }
+
+    @Test
     void changedWeightsArePackedAgain() {
         TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
         GraphModule g = new GraphModule(Tracer.trace(net, false, null), "TinyResNet").foldBatchNorms(true);
