@@ -803,8 +803,10 @@ final class ExecutionPlan {
         // normalised) through, as do Identity and evaluation-mode Dropout.
         boolean[] folded = foldNorms && observer == null && ctx.handler() == org.fx4j.nn.ModuleCallHandler.EAGER
                 && !JniUtils.isGradMode() && device != null ? new boolean[instructions.length] : null;
-        boolean wantOneDnn = folded != null && oneDnn != null && useOneDnn && oneDnnFailure == null
-                && inputs.size() == 1 && oneDnn.accepts(inputs.get(0));
+        // The program's adds that will run in place on this input, or -1 where the program does not take it.
+        int oneDnnAdds = folded != null && oneDnn != null && useOneDnn && oneDnnFailure == null && inputs.size() == 1
+                ? oneDnn.inPlaceAdds(inputs.get(0)) : -1;
+        boolean wantOneDnn = oneDnnAdds >= 0;
         FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device, wantOneDnn);
         int foldedPairs = 0;
         int inPlaceAdds = 0;
@@ -812,7 +814,7 @@ final class ExecutionPlan {
             int start = wantOneDnn ? runOneDnn(ctx, inputs.get(0), ready, device, slots) : 0;
             if (start > 0) {
                 foldedPairs = oneDnnFoldedPairs;
-                inPlaceAdds = oneDnn.inPlaceAdds();
+                inPlaceAdds = oneDnnAdds;
             }
             for (int i = start; i < instructions.length; i++) {
                 Instruction ins = instructions[i];

@@ -16,9 +16,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.fx4j.nn.Conv2d;
@@ -48,8 +51,11 @@ final class OneDnnProgram {
     /** The convolutions, in program order: weight {@code 2k}, bias {@code 2k + 1} of the weight list. */
     private final List<Node> convolutions;
 
-    /** Adds the program writes in place (where the operands' shapes match; into a value read for the last time). */
-    private final int inPlaceAdds;
+    /**
+     * The adds the program writes into an operand read for the last time (in place where the operands' shapes
+     * match at run time, out of place where one broadcasts).
+     */
+    private final Set<Node> inPlaceAdds;
 
     private final String source;
     private final int inputChannels;
@@ -72,7 +78,7 @@ final class OneDnnProgram {
     private Map<Node, Node> sourceOf;
     private Node input;
 
-    private OneDnnProgram(List<Node> convolutions, int inPlaceAdds, String source, int inputChannels) {
+    private OneDnnProgram(List<Node> convolutions, Set<Node> inPlaceAdds, String source, int inputChannels) {
         this.convolutions = convolutions;
         this.inPlaceAdds = inPlaceAdds;
         this.source = source;
@@ -257,7 +263,7 @@ final class OneDnnProgram {
         private final StringBuilder code = new StringBuilder();
         private final StringBuilder pack = new StringBuilder();
         private final List<Node> convs = new ArrayList<>();
-        private int inPlace;
+        private final Set<Node> inPlace = Collections.newSetFromMap(new IdentityHashMap<>());
         private int variables;
 
         Writer(List<Node> body, Map<Node, Node> source, Map<Node, List<Node>> readers, List<Node> outputs,
@@ -372,8 +378,8 @@ final class OneDnnProgram {
                 String first = dense(inPlaceAdd ? into : a);
                 String second = dense(inPlaceAdd ? (into == a ? b : a) : b);
                 String out = fresh();
-                inPlace += inPlaceAdd ? 1 : 0;
                 if (inPlaceAdd) {
+                    inPlace.add(n);
                     // In place only where the operand it writes into has the sum's shape (no broadcasting).
                     code.append("    if torch.eq(torch.size(").append(first).append("), torch.size(").append(second)
                             .append(")):\n      ").append(out).append(" = torch.add_(").append(first).append(", ")
@@ -459,11 +465,6 @@ final class OneDnnProgram {
         return exportOf[k];
     }
 
-    /** Adds the program makes in place. */
-    int inPlaceAdds() {
-        return inPlaceAdds;
-    }
-
     /**
      * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W], none of them 0, C
      * the first convolution's, and every convolution and pooling of the program left with at least one output
@@ -472,13 +473,24 @@ final class OneDnnProgram {
      * node, where the graph's own checks name what is wrong.
      */
     boolean accepts(NDArray x) {
+        return inPlaceAdds(x) >= 0;
+    }
+
+    /**
+     * What {@link #accepts} checks, counting on the way the adds that will run in place on this input.
+     *
+     * @param x the input
+     * @return the number of adds the program will make in place on this input, or -1 where it does not accept it
+     */
+    int inPlaceAdds(NDArray x) {
         Shape s = x.getShape();
         if (!(x instanceof PtNDArray) || !(x.getManager() instanceof PtNDManager)
                 || x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32
                 || !ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())
                 || s.dimension() != 4 || s.get(1) != inputChannels || s.size() == 0) {
-            return false;
+            return -1;
         }
+        int adds = 0;
         Map<Node, long[]> shapes = new IdentityHashMap<>();
         shapes.put(input, s.getShape());
         for (Node n : body) {
@@ -506,17 +518,18 @@ final class OneDnnProgram {
                 }
             } else if (c == F.ADD) {
                 long[] other = shapes.get(sourceOf.get(n.inputNodes().get(1)));
+                adds += inPlaceAdds.contains(n) && Arrays.equals(in, other) ? 1 : 0;
                 for (int d = 0; out != null && d < 4; d++) {
                     out[d] = in[d] == other[d] || other[d] == 1 ? in[d] : in[d] == 1 ? other[d] : -1;
                     out = out[d] < 0 ? null : out;
                 }
             }
             if (out == null || out[2] < 1 || out[3] < 1) {
-                return false;
+                return -1;
             }
             shapes.put(n, out);
         }
-        return true;
+        return adds;
     }
 
     /**
@@ -557,7 +570,7 @@ final class OneDnnProgram {
             view.setName("x");
             NDList in = new NDList(packed.length + 1);
             in.add(view);
-            in.addAll(java.util.Arrays.asList(packed));
+            in.addAll(Arrays.asList(packed));
             // Not under libtorch's InferenceMode (DJL's choice for evaluation calls): its results could not be
             // updated in place afterwards, by the rest of the graph or by the caller. Gradients stay off: the
             // inference pass runs only without them.

@@ -186,6 +186,7 @@ class OneDnnProgramTest {
         assertTrue(g.oneDnnInLastPass(), () -> "the pass ran as the oneDNN program: " + g.oneDnnUnavailable() + " / "
                 + g.oneDnnLastRefusal() + "\n" + source);
         assertEquals(5, g.foldedInLastPass(), "stem, conv1, conv2, conv3 and down carry their norms");
+        assertEquals(2, g.inPlaceAddsInLastPass(), "the program writes the same two sums in place");
         assertEquals(3, program.size());
         double worst = worstRelative(program, nodeByNode);
         System.out.printf("oneDNN program float32: worst |diff|/max|ref| %.1e%n", worst);
@@ -337,6 +338,8 @@ class OneDnnProgramTest {
         NDArray x = manager.randomNormal(0f, 1f, new Shape(2, 3, 3, 3), DataType.FLOAT32);
         NDList program = run(g, x, true);
         assertTrue(g.oneDnnInLastPass(), () -> "refused: " + g.oneDnnLastRefusal());
+        assertTrue(g.oneDnnSource().contains("torch.add_("), "written in place where the shapes match");
+        assertEquals(0, g.inPlaceAddsInLastPass(), "the 1x1 operand broadcasts: the sum is a new array");
         assertEquals(new Shape(2, 4, 3, 3), program.singletonOrThrow().getShape());
         assertTrue(worstRelative(program, run(g, x, false)) < 1e-5);
     }
