@@ -14,6 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -468,9 +472,9 @@ final class OneDnnProgram {
     /**
      * Whether the program can run on this input: one float32 CPU array of shape [N, C, H, W], none of them 0, C
      * the first convolution's, and every convolution and pooling of the program left with at least one output
-     * row and column, every add's operands broadcastable (libtorch's own refusals inside the program would
-     * leave native values behind: DJL frees them only after a run that succeeds). Other inputs run node by
-     * node, where the graph's own checks name what is wrong.
+     * row and column, every add's operands broadcastable (what libtorch would refuse inside the program is
+     * kept out rather than tried: a refusal costs the program's run up to it). Other inputs run node by node,
+     * where the graph's own checks name what is wrong.
      */
     boolean accepts(NDArray x) {
         return inPlaceAdds(x) >= 0;
@@ -565,18 +569,94 @@ final class OneDnnProgram {
      */
     NDArray[] run(NDArray x, PtNDArray[] packed, NDManager owner) {
         PtSymbolBlock m = module(owner);
+        if (NativeCall.AVAILABLE) {
+            // fx4j's own argument values, freed whether libtorch runs the program or refuses it.
+            try (IValue input = IValue.from((PtNDArray) x);
+                    IValue weights = IValue.listFrom(packed);
+                    IValue result = NativeCall.forward(m, input, weights)) {
+                return result.toTensorArray((PtNDManager) x.getManager());
+            }
+        }
         // A second handle on the caller's array, so that naming it for DJL leaves the caller's name alone.
         try (NDArray view = x.reshape(x.getShape())) {
             view.setName("x");
             NDList in = new NDList(packed.length + 1);
             in.add(view);
             in.addAll(Arrays.asList(packed));
-            // Not under libtorch's InferenceMode (DJL's choice for evaluation calls): its results could not be
-            // updated in place afterwards, by the rest of the graph or by the caller. Gradients stay off: the
-            // inference pass runs only without them.
             NDList out = IValueUtils.forward(m, in, true);
             return out.toArray(new NDArray[0]);
         }
+    }
+
+    /**
+     * libtorch's module call as DJL makes it, with the argument values in the caller's hands. DJL's
+     * {@code IValueUtils.forward(block, NDList, isTrain)} is the only public call outside libtorch's
+     * InferenceMode (whose results could not be updated in place afterwards, by the rest of the graph or by
+     * the caller), and it frees the argument values it makes only after a run that succeeds: each refusal
+     * would keep the input and the weights alive. Where DJL's internals are not as expected, {@link #run}
+     * falls back to that call.
+     */
+    private static final class NativeCall {
+        private static final Object LIB;
+        private static final Method RUN_METHOD;
+        private static final Constructor<IValue> WRAP;
+        static final boolean AVAILABLE;
+
+        static {
+            Object lib = null;
+            Method run = null;
+            Constructor<IValue> wrap = null;
+            try {
+                Class<?> c = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+                Field f = c.getDeclaredField("LIB");
+                f.setAccessible(true);
+                lib = f.get(null);
+                run = c.getDeclaredMethod("moduleRunMethod", long.class, String.class, long[].class, boolean.class,
+                        boolean.class);
+                run.setAccessible(true);
+                wrap = IValue.class.getDeclaredConstructor(long.class);
+                wrap.setAccessible(true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                lib = null;
+            }
+            LIB = lib;
+            RUN_METHOD = run;
+            WRAP = wrap;
+            AVAILABLE = lib != null;
+        }
+
+        /** Runs the module's forward on these values with isTrain set (no InferenceMode; gradients as set). */
+        static IValue forward(PtSymbolBlock m, IValue... args) {
+            long[] handles = new long[args.length];
+            for (int i = 0; i < args.length; i++) {
+                handles[i] = args[i].getHandle();
+            }
+            long result;
+            try {
+                result = (Long) RUN_METHOD.invoke(LIB, m.getHandle(), "forward", handles, true, false);
+            } catch (InvocationTargetException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                if (cause instanceof Error) {
+                    throw (Error) cause;
+                }
+                throw new IllegalStateException(cause);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            try {
+                return WRAP.newInstance(result);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("could not wrap libtorch's result", e);
+            }
+        }
+    }
+
+    /** Whether {@link #run} frees its argument values itself, a refusal included (false: DJL's call, {@code NativeCall}). */
+    static boolean ownsItsArguments() {
+        return NativeCall.AVAILABLE;
     }
 
     private PtSymbolBlock module(NDManager owner) {

@@ -344,6 +344,58 @@ class OneDnnProgramTest {
         assertTrue(worstRelative(program, run(g, x, false)) < 1e-5);
     }
 
+    /**
+     * What libtorch refuses inside the program frees the program's arguments all the same: each refusal of a
+     * 256 MB input would otherwise keep that input alive (DJL's own call frees its argument values only after
+     * a run that succeeds).
+     */
+    @Test
+    void aRefusalInsideTheProgramKeepsNothingAlive() throws Exception {
+        Valid net = randomized(new Valid(), DataType.FLOAT32);
+        Graph graph = Tracer.trace(net, false, null);
+        Map<Node, Boolean> bias = new java.util.IdentityHashMap<>();
+        for (Node n : graph.nodes()) {
+            if (n.callable() instanceof Conv2d) {
+                bias.put(n, false);
+            }
+        }
+        OneDnnProgram program = OneDnnProgram.compile(graph, Map.of(), bias);
+        assertTrue(OneDnnProgram.ownsItsArguments(), "the program's call outside DJL's IValueUtils is available");
+        try (NDManager m = manager.newSubManager()) {
+            // weights of the wrong shape (5 input channels, not 3): libtorch refuses at the convolution
+            ai.djl.pytorch.engine.PtNDArray[] wrong = {(ai.djl.pytorch.engine.PtNDArray) m.ones(new Shape(4, 5, 3, 3)),
+                (ai.djl.pytorch.engine.PtNDArray) m.ones(new Shape(4))};
+            Shape big = new Shape(1, 3, 4096, 5462); // 256 MiB of float32
+            for (int i = 0; i < 3; i++) {
+                refuse(program, m.ones(big), wrong, m); // the allocator's large blocks settle
+            }
+            long before = residentBytes();
+            for (int i = 0; i < 8; i++) {
+                refuse(program, m.ones(big), wrong, m);
+            }
+            long grown = residentBytes() - before;
+            // kept alive, the 8 inputs would take 2 GiB
+            assertTrue(grown < 1L << 30, "8 refused 256 MiB inputs left " + (grown >> 20) + " MiB more resident");
+        }
+    }
+
+    private static void refuse(OneDnnProgram program, NDArray x, ai.djl.pytorch.engine.PtNDArray[] weights,
+            NDManager m) {
+        try (x) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> program.run(x, weights, m));
+            assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+        }
+    }
+
+    private static long residentBytes() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
     @Test
     void threadsShareOneProgramWhileWeightsAreDeclaredChanged() throws Exception {
         TinyResNet net = randomized(new TinyResNet(), DataType.FLOAT32);
