@@ -807,11 +807,12 @@ final class ExecutionPlan {
         int oneDnnAdds = folded != null && oneDnn != null && useOneDnn && oneDnnFailure == null && inputs.size() == 1
                 ? oneDnn.inPlaceAdds(inputs.get(0)) : -1;
         boolean wantOneDnn = oneDnnAdds >= 0;
-        FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device, wantOneDnn);
+        PackedWeights[] packedNow = wantOneDnn ? new PackedWeights[1] : null;
+        FoldedConv[] ready = folded == null ? null : readyFolds(ctx, device, packedNow);
         int foldedPairs = 0;
         int inPlaceAdds = 0;
         try {
-            int start = wantOneDnn ? runOneDnn(ctx, inputs.get(0), ready, device, slots) : 0;
+            int start = wantOneDnn ? runOneDnn(inputs.get(0), packedNow[0], device, slots) : 0;
             if (start > 0) {
                 foldedPairs = oneDnnFoldedPairs;
                 inPlaceAdds = oneDnnAdds;
@@ -885,16 +886,18 @@ final class ExecutionPlan {
      * arrays changed or {@link org.fx4j.nn.Module#weightsGeneration()} moved (old folds closed under
      * the write lock, when no run reads them). Returns holding the read lock, which the run releases.
      *
+     * @param packedNow null, or where to put the oneDNN program's packed weights valid for this pass (packed
+     *     again first where they are not; null there when they cannot be)
      * @return per convolution instruction, its fold, or null where the pair runs unfolded in this pass
      *     (the norm trains, the types differ)
      */
-    private FoldedConv[] readyFolds(ForwardContext ctx, Device device, boolean wantOneDnn) {
+    private FoldedConv[] readyFolds(ForwardContext ctx, Device device, PackedWeights[] packedNow) {
         FoldedConv[] ready = new FoldedConv[instructions.length];
         NDArray[][] sources = new NDArray[instructions.length][];
         long now = org.fx4j.nn.Module.weightsGeneration();
         foldLock.readLock().lock();
         try {
-            return readyFoldsLocked(ctx, device, ready, sources, now, wantOneDnn);
+            return readyFoldsLocked(ctx, device, ready, sources, now, packedNow);
         } catch (RuntimeException | Error e) {
             foldLock.readLock().unlock();
             throw e;
@@ -902,7 +905,7 @@ final class ExecutionPlan {
     }
 
     private FoldedConv[] readyFoldsLocked(ForwardContext ctx, Device device, FoldedConv[] ready, NDArray[][] sources,
-            long now, boolean wantOneDnn) {
+            long now, PackedWeights[] packedNow) {
         boolean stale = false;
         for (int i = 0; i < instructions.length; i++) {
             if (foldPairs[i] == null) {
@@ -918,7 +921,7 @@ final class ExecutionPlan {
                 }
             }
         }
-        if (!stale && (!wantOneDnn || packedFor(ctx, ready, device, now) != null)) {
+        if (!stale && (packedNow == null || (packedNow[0] = packedFor(ctx, ready, device, now)) != null)) {
             return ready;
         }
         foldLock.readLock().unlock();
@@ -948,8 +951,12 @@ final class ExecutionPlan {
                     folds[i] = new FoldedConv(now, sources[i], null, null); // runs unfolded until the sources change
                 }
             }
-            if (wantOneDnn && useOneDnn && packedFor(ctx, ready, device, now) == null) {
-                repack(ctx, ready, device, now);
+            if (packedNow != null && useOneDnn) {
+                packedNow[0] = packedFor(ctx, ready, device, now);
+                if (packedNow[0] == null) {
+                    repack(ctx, ready, device, now);
+                    packedNow[0] = packedFor(ctx, ready, device, now);
+                }
             }
         } finally {
             foldLock.readLock().lock(); // downgrade: this run reads the folds it made
@@ -1033,12 +1040,12 @@ final class ExecutionPlan {
      * Runs the oneDNN program (the graph's beginning, or all of it) under the read lock, putting the values it
      * hands on into their slots.
      *
+     * @param p the packed weights {@link #readyFolds} found valid for this pass, or null
      * @return the index of the first instruction still to run, or 0 when this pass cannot run the program (the
      *     weights are not packed for it, or libtorch refused the input: the pass then runs node by node, where
      *     fx4j's own checks name what is wrong)
      */
-    private int runOneDnn(ForwardContext ctx, NDArray x, FoldedConv[] ready, Device device, Object[] slots) {
-        PackedWeights p = packedFor(ctx, ready, device, org.fx4j.nn.Module.weightsGeneration());
+    private int runOneDnn(NDArray x, PackedWeights p, Device device, Object[] slots) {
         if (p == null || p.arrays == null) {
             return 0;
         }
