@@ -616,7 +616,7 @@ final class OneDnnProgram {
                 run.setAccessible(true);
                 wrap = IValue.class.getDeclaredConstructor(long.class);
                 wrap.setAccessible(true);
-            } catch (ReflectiveOperationException | RuntimeException e) {
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 lib = null;
             }
             LIB = lib;
