@@ -14,9 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -597,32 +598,33 @@ final class OneDnnProgram {
      * falls back to that call.
      */
     private static final class NativeCall {
-        private static final Object LIB;
-        private static final Method RUN_METHOD;
-        private static final Constructor<IValue> WRAP;
+        /** {@code PyTorchLibrary.LIB.moduleRunMethod(module, method, argument handles, isTrain, cudaStream)}. */
+        private static final MethodHandle RUN_METHOD;
+        /** {@code new IValue(handle)}. */
+        private static final MethodHandle WRAP;
         static final boolean AVAILABLE;
 
         static {
-            Object lib = null;
-            Method run = null;
-            Constructor<IValue> wrap = null;
+            MethodHandle run = null;
+            MethodHandle wrap = null;
             try {
                 Class<?> c = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
-                Field f = c.getDeclaredField("LIB");
-                f.setAccessible(true);
-                lib = f.get(null);
-                run = c.getDeclaredMethod("moduleRunMethod", long.class, String.class, long[].class, boolean.class,
+                Field lib = c.getDeclaredField("LIB");
+                lib.setAccessible(true);
+                Method m = c.getDeclaredMethod("moduleRunMethod", long.class, String.class, long[].class, boolean.class,
                         boolean.class);
-                run.setAccessible(true);
-                wrap = IValue.class.getDeclaredConstructor(long.class);
-                wrap.setAccessible(true);
+                m.setAccessible(true);
+                Constructor<IValue> k = IValue.class.getDeclaredConstructor(long.class);
+                k.setAccessible(true);
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                run = lookup.unreflect(m).bindTo(lib.get(null));
+                wrap = lookup.unreflectConstructor(k);
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                lib = null;
+                run = null;
             }
-            LIB = lib;
             RUN_METHOD = run;
             WRAP = wrap;
-            AVAILABLE = lib != null;
+            AVAILABLE = run != null;
         }
 
         /** Runs the module's forward on these values with isTrain set (no InferenceMode; gradients as set). */
@@ -631,25 +633,13 @@ final class OneDnnProgram {
             for (int i = 0; i < args.length; i++) {
                 handles[i] = args[i].getHandle();
             }
-            long result;
             try {
-                result = (Long) RUN_METHOD.invoke(LIB, m.getHandle(), "forward", handles, true, false);
-            } catch (InvocationTargetException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException) {
-                    throw (RuntimeException) cause;
-                }
-                if (cause instanceof Error) {
-                    throw (Error) cause;
-                }
-                throw new IllegalStateException(cause);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-            try {
-                return WRAP.newInstance(result);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("could not wrap libtorch's result", e);
+                long result = (long) RUN_METHOD.invokeExact(m.getHandle().longValue(), "forward", handles, true, false);
+                return (IValue) WRAP.invokeExact(result);
+            } catch (RuntimeException | Error e) {
+                throw e; // libtorch's refusal, as DJL reports it
+            } catch (Throwable e) {
+                throw new IllegalStateException("libtorch's module call failed", e);
             }
         }
     }
