@@ -954,8 +954,7 @@ final class ExecutionPlan {
             if (packedNow != null && useOneDnn) {
                 packedNow[0] = packedFor(ctx, ready, device, now);
                 if (packedNow[0] == null) {
-                    repack(ctx, ready, device, now);
-                    packedNow[0] = packedFor(ctx, ready, device, now);
+                    packedNow[0] = repack(ctx, ready, device, now);
                 }
             }
         } finally {
@@ -1017,23 +1016,29 @@ final class ExecutionPlan {
         return weights != null && p.validFor(now, weights) ? p : null;
     }
 
-    /** Packs the program's weights again (under the write lock); a failure turns the program off, named. */
-    private void repack(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
+    /**
+     * Packs the program's weights again (under the write lock); a failure turns the program off, named.
+     *
+     * @return the new packed weights (a record without arrays where they cannot be packed), or null where a
+     *     weight could not be read or packing failed
+     */
+    private PackedWeights repack(ForwardContext ctx, FoldedConv[] ready, Device device, long now) {
         repacks++;
         closePacked();
         NDArray[] weights = oneDnnWeights(ctx, ready, device);
         if (weights == null) {
-            return; // unreadable: tried again next pass, which fails node by node meanwhile
+            return null; // unreadable: tried again next pass, which fails node by node meanwhile
         }
         if (!packable(weights)) {
             packed = new PackedWeights(now, weights, null);
-            return;
+            return packed;
         }
         try {
             packed = new PackedWeights(now, weights, oneDnn.pack(weights, foldMemory.manager(device)));
         } catch (RuntimeException e) {
             oneDnnFailure = "the oneDNN program failed to load or pack its weights: " + e.getMessage();
         }
+        return packed;
     }
 
     /**
