@@ -85,16 +85,14 @@ public final class ConvNormFolding {
         if (!foldable(conv, norm)) {
             return null;
         }
-        ForwardContext convCtx = ctx.enter(conv);
         ForwardContext normCtx = ctx.enter(norm);
         NDArray[] n = norm instanceof BatchNorm2d ? ((BatchNorm2d) norm).evalValues(normCtx, device)
                 : ((FrozenBatchNorm2d) norm).values(normCtx, device);
         if (n == null) {
             return null;
         }
-        Conv2d c = (Conv2d) conv;
-        return new NDArray[] {c.weightValue(convCtx, device), c.hasBias() ? c.biasValue(convCtx, device) : null, n[0],
-            n[1], n[2], n[3]};
+        NDArray[] wb = values(ctx, conv, device);
+        return new NDArray[] {wb[0], wb[1], n[0], n[1], n[2], n[3]};
     }
 
     /**
